@@ -1,0 +1,133 @@
+import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { describe, expect, it } from "vitest";
+import type { Config } from "../config/config-types.js";
+import { parseConfig } from "../config/parse-config.js";
+import type { SideCredentials } from "../parameters/parameter-documents.js";
+import { createClients, destroyClients, s3SocketCount } from "./clients.js";
+
+const ROLE_KEY = "AKIAROLE000000000001";
+const STORED: SideCredentials = {
+  accessKeyId: "AKIASTORED0000000001",
+  secretAccessKey: "storedSecretKey000000000000000000000000",
+  region: "cn-north-1",
+};
+
+function config(extra: Record<string, string> = {}): Config {
+  return parseConfig(
+    {
+      table_queue_name: "q_and_table",
+      ssm_parameter_bucket: "p1",
+      ssm_parameter_credentials: "p2",
+      Region: "us-east-1",
+      ...extra,
+    },
+    "/",
+  ).config;
+}
+
+interface Captured {
+  readonly url: string;
+  readonly accessKeyId: string | undefined;
+}
+
+/**
+ * Sends a HeadObject through the client's real middleware stack (endpoint resolution, signing)
+ * and captures the signed request instead of putting it on the network.
+ */
+async function capture(client: S3Client): Promise<Captured> {
+  let seen: Captured | undefined;
+  client.middlewareStack.add(
+    () => async (args) => {
+      const req = args.request as {
+        protocol: string;
+        hostname: string;
+        port?: number;
+        path: string;
+        headers: Record<string, string>;
+      };
+      const auth = req.headers.authorization ?? "";
+      seen = {
+        url: `${req.protocol}//${req.hostname}${req.port ? `:${req.port}` : ""}${req.path}`,
+        accessKeyId: /Credential=([^/]+)\//.exec(auth)?.[1],
+      };
+      throw new Error("captured");
+    },
+    { step: "finalizeRequest", priority: "low", name: "captureRequest" },
+  );
+  await client.send(new HeadObjectCommand({ Bucket: "bucket-a", Key: "k" })).catch(() => undefined);
+  if (seen === undefined) throw new Error("request was not captured");
+  return seen;
+}
+
+describe("createClients", () => {
+  const roleEnv = { AWS_ACCESS_KEY_ID: ROLE_KEY, AWS_SECRET_ACCESS_KEY: "roleSecret" };
+
+  async function withRoleEnv<T>(fn: () => Promise<T>): Promise<T> {
+    const saved = { ...process.env };
+    Object.assign(process.env, roleEnv);
+    try {
+      return await fn();
+    } finally {
+      process.env = saved;
+    }
+  }
+
+  it("PUT: the instance role reads the source, the stored key writes to China", async () => {
+    await withRoleEnv(async () => {
+      const clients = createClients(config({ JobType: "PUT" }), STORED);
+      const src = await capture(clients.sourceS3);
+      const dst = await capture(clients.destinationS3);
+      expect(clients.sides).toEqual({ source: "instance-role", destination: "access-key" });
+      expect(src.accessKeyId).toBe(ROLE_KEY);
+      expect(src.url).toMatch(/^https:\/\/bucket-a\.s3\.(us-east-1\.)?amazonaws\.com\/k$/);
+      expect(dst.accessKeyId).toBe(STORED.accessKeyId);
+      expect(dst.url).toBe("https://bucket-a.s3.cn-north-1.amazonaws.com.cn/k");
+      destroyClients(clients);
+    });
+  });
+
+  it("GET: the stored key reads the source, the instance role writes the destination", async () => {
+    await withRoleEnv(async () => {
+      const clients = createClients(config({ JobType: "GET", Region: "cn-northwest-1" }), {
+        ...STORED,
+        region: "ap-northeast-1",
+      });
+      const src = await capture(clients.sourceS3);
+      const dst = await capture(clients.destinationS3);
+      expect(clients.sides).toEqual({ source: "access-key", destination: "instance-role" });
+      expect(src.accessKeyId).toBe(STORED.accessKeyId);
+      expect(src.url).toBe("https://bucket-a.s3.ap-northeast-1.amazonaws.com/k");
+      expect(dst.accessKeyId).toBe(ROLE_KEY);
+      expect(dst.url).toBe("https://bucket-a.s3.cn-northwest-1.amazonaws.com.cn/k");
+      destroyClients(clients);
+    });
+  });
+
+  it("uses endpoint overrides and path-style URLs for S3-compatible services", async () => {
+    await withRoleEnv(async () => {
+      const clients = createClients(
+        config({ S3Endpoint: "http://127.0.0.1:7480", S3ForcePathStyle: "true" }),
+        { ...STORED, endpoint: "http://127.0.0.1:7481" },
+      );
+      expect((await capture(clients.sourceS3)).url).toBe("http://127.0.0.1:7480/bucket-a/k");
+      expect((await capture(clients.destinationS3)).url).toBe("http://127.0.0.1:7481/bucket-a/k");
+      destroyClients(clients);
+    });
+  });
+
+  it("applies retries and checksum mode from the config", async () => {
+    const clients = createClients(
+      config({ MaxRetry: "3", ChecksumMode: "WHEN_SUPPORTED" }),
+      STORED,
+    );
+    for (const s3 of [clients.sourceS3, clients.destinationS3]) {
+      expect(await s3.config.maxAttempts()).toBe(4);
+      expect(await s3.config.requestChecksumCalculation()).toBe("WHEN_SUPPORTED");
+    }
+    destroyClients(clients);
+  });
+
+  it("sizes the socket pool to every part of every object in flight", () => {
+    expect(s3SocketCount({ maxParallelFile: 5, maxThread: 10 })).toBeGreaterThanOrEqual(50);
+  });
+});

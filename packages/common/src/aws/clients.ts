@@ -1,0 +1,122 @@
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { Config } from "../config/config-types.js";
+import type { SideCredentials } from "../parameters/parameter-documents.js";
+
+/** Which credentials an S3 client uses. */
+export type S3Side = "instance-role" | "access-key";
+
+/** The clients a jobsender or worker needs, built once by the composition root. */
+export interface AwsClients {
+  /** Reads the source objects. */
+  readonly sourceS3: S3Client;
+  /** Writes the destination objects. */
+  readonly destinationS3: S3Client;
+  /** Which credentials each S3 client uses (follows `JobType`). */
+  readonly sides: { readonly source: S3Side; readonly destination: S3Side };
+  readonly sqs: SQSClient;
+  readonly dynamodb: DynamoDBClient;
+}
+
+/** Timeouts for every client; a stalled socket must fail, not hang a 2 TB copy forever. */
+const CONNECTION_TIMEOUT_MS = 10_000;
+const SOCKET_IDLE_TIMEOUT_MS = 60_000;
+
+/**
+ * The number of sockets one S3 client may keep open: every part of every object in flight,
+ * plus a few for listing, heads and completes.
+ */
+export function s3SocketCount(config: Pick<Config, "maxParallelFile" | "maxThread">): number {
+  return config.maxParallelFile * config.maxThread + config.maxParallelFile + 4;
+}
+
+function httpHandler(maxSockets: number): NodeHttpHandler {
+  return new NodeHttpHandler({
+    httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    requestTimeout: SOCKET_IDLE_TIMEOUT_MS,
+  });
+}
+
+/**
+ * Builds the S3 client of one side. The instance-role side takes the SDK's default credential
+ * chain (the EC2 role; the standard environment variables locally) and the configured region and
+ * endpoint; the access-key side takes the stored key, its region and optional endpoint. The
+ * region picks the partition: cn-north-1 and cn-northwest-1 resolve to amazonaws.com.cn.
+ */
+export function createS3Client(
+  side: S3Side,
+  config: Config,
+  credentials: SideCredentials,
+): S3Client {
+  const common = {
+    forcePathStyle: config.s3ForcePathStyle,
+    maxAttempts: config.maxRetry + 1,
+    requestChecksumCalculation: config.checksumMode,
+    responseChecksumValidation: config.checksumMode,
+    requestHandler: httpHandler(s3SocketCount(config)),
+  } as const;
+  if (side === "instance-role") {
+    return new S3Client({ ...common, region: config.region, endpoint: config.endpoints.s3 });
+  }
+  return new S3Client({
+    ...common,
+    region: credentials.region,
+    endpoint: credentials.endpoint,
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+    },
+  });
+}
+
+/** The SSM client that reads the parameters (instance-role side). */
+export function createSsmClient(config: Config): SSMClient {
+  return new SSMClient({
+    region: config.region,
+    endpoint: config.endpoints.ssm,
+    maxAttempts: config.maxRetry + 1,
+  });
+}
+
+/**
+ * Builds every client from the validated config and the access-key side's credentials.
+ * `JobType=PUT`: the instance role reads the source and the stored key writes the destination;
+ * `GET`: the reverse. SQS and DynamoDB live with the fleet, on the instance-role side.
+ *
+ * @example
+ * const clients = createClients(config, await loadCredentials(config.credentialsParameter, ssm));
+ */
+export function createClients(config: Config, credentials: SideCredentials): AwsClients {
+  const roleS3 = createS3Client("instance-role", config, credentials);
+  const keyS3 = createS3Client("access-key", config, credentials);
+  const put = config.jobType === "PUT";
+  const small = {
+    region: config.region,
+    maxAttempts: config.maxRetry + 1,
+    requestHandler: httpHandler(config.maxParallelFile * 2 + 4),
+  };
+  return {
+    sourceS3: put ? roleS3 : keyS3,
+    destinationS3: put ? keyS3 : roleS3,
+    sides: put
+      ? { source: "instance-role", destination: "access-key" }
+      : { source: "access-key", destination: "instance-role" },
+    sqs: new SQSClient({ ...small, endpoint: config.endpoints.sqs }),
+    dynamodb: new DynamoDBClient({ ...small, endpoint: config.endpoints.dynamodb }),
+  };
+}
+
+/** Closes every client's sockets so the process can exit. */
+export function destroyClients(clients: AwsClients): void {
+  clients.sourceS3.destroy();
+  clients.destinationS3.destroy();
+  clients.sqs.destroy();
+  clients.dynamodb.destroy();
+}

@@ -1,0 +1,93 @@
+/** Where a parameter document comes from: SSM Parameter Store in AWS, a file locally. */
+export type ParameterRef =
+  | { readonly kind: "ssm"; readonly name: string }
+  | { readonly kind: "file"; readonly path: string };
+
+/** Which side the EC2 instance role can reach: PUT reads the source with the role, GET writes the destination with it. */
+export type JobType = "PUT" | "GET";
+
+/** S3 storage classes accepted for the destination. */
+export const STORAGE_CLASSES = [
+  "STANDARD",
+  "REDUCED_REDUNDANCY",
+  "STANDARD_IA",
+  "ONEZONE_IA",
+  "INTELLIGENT_TIERING",
+  "GLACIER",
+  "GLACIER_IR",
+  "DEEP_ARCHIVE",
+] as const;
+export type StorageClass = (typeof STORAGE_CLASSES)[number];
+
+/** The SDK's `requestChecksumCalculation` / `responseChecksumValidation` setting. */
+export type ChecksumMode = "WHEN_REQUIRED" | "WHEN_SUPPORTED";
+
+/** winston level names. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** Endpoint overrides for the instance-role side (emulators, S3-compatible services). */
+export interface Endpoints {
+  readonly s3?: string | undefined;
+  readonly sqs?: string | undefined;
+  readonly dynamodb?: string | undefined;
+  readonly ssm?: string | undefined;
+}
+
+/**
+ * The validated configuration. Built once at start by `loadConfig`/`parseConfig`; every value
+ * is in base units (bytes, seconds). See config/README.md for the ini keys behind each field.
+ */
+export interface Config {
+  /** `JobType` @default "PUT" */
+  readonly jobType: JobType;
+  /** `table_queue_name`: the SQS queue and the DynamoDB status table share it. */
+  readonly tableQueueName: string;
+  /** The job queue's name (= `table_queue_name`). */
+  readonly queueName: string;
+  /** The dead-letter queue's name (`table_queue_name` + `-DLQ`). */
+  readonly dlqName: string;
+  /** The status table's name (= `table_queue_name`). */
+  readonly tableName: string;
+  /** `ssm_parameter_bucket`: the bucket map. */
+  readonly bucketMapParameter: ParameterRef;
+  /** `ssm_parameter_credentials`: the access-key side's credentials. */
+  readonly credentialsParameter: ParameterRef;
+  /** `Des_bucket_default`: destination bucket for S3 event messages. @default "" */
+  readonly desBucketDefault: string;
+  /** `Des_prefix_default`: destination prefix for S3 event messages. @default "" */
+  readonly desPrefixDefault: string;
+  /** `StorageClass` @default "STANDARD" */
+  readonly storageClass: StorageClass;
+  /** `ResumableThreshold` (MB) in bytes: objects up to this size are copied with one PUT. @default 5 MiB */
+  readonly resumableThresholdBytes: number;
+  /** `MaxRetry`: retries of one request after its first attempt. @default 10 */
+  readonly maxRetry: number;
+  /** `MaxThread`: parts in flight per object. @default 10 */
+  readonly maxThread: number;
+  /** `MaxParallelFile`: objects in flight per worker process. @default 5 */
+  readonly maxParallelFile: number;
+  /** `JobTimeout` (s): a copy running longer is stopped (its upload kept for resume); 0 = no limit. @default 86400 */
+  readonly jobTimeoutSec: number;
+  /** `LoggingLevel` @default "info" */
+  readonly logLevel: LogLevel;
+  /** `CleanUnfinishedUpload`: abort older unfinished uploads of the same key. @default false */
+  readonly cleanUnfinishedUpload: boolean;
+  /** `ChunkSize` (MB) in bytes: the smallest part size; grows so an object needs ≤ 10,000 parts. @default 5 MiB */
+  readonly chunkSizeBytes: number;
+  /** `JobsenderCompareVersionId` @default false */
+  readonly jobsenderCompareVersionId: boolean;
+  /** `UpdateVersionId` @default false */
+  readonly updateVersionId: boolean;
+  /** `GetObjectWithVersionId` @default false */
+  readonly getObjectWithVersionId: boolean;
+  /** `Region` (or `AWS_REGION`): region of the instance-role side, its S3, SQS, DynamoDB and SSM. */
+  readonly region: string;
+  /** `S3Endpoint`, `SqsEndpoint`, `DynamoDbEndpoint`, `SsmEndpoint` (or `AWS_ENDPOINT_URL_*`). */
+  readonly endpoints: Endpoints;
+  /** `S3ForcePathStyle`: path-style S3 URLs (emulators, some S3-compatible services). @default false */
+  readonly s3ForcePathStyle: boolean;
+  /** `ChecksumMode` @default "WHEN_REQUIRED" */
+  readonly checksumMode: ChecksumMode;
+  /** `MemoryBudgetMB` in bytes: part buffers held by one worker process at once. @default 2048 MiB */
+  readonly memoryBudgetBytes: number;
+}

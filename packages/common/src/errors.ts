@@ -1,0 +1,150 @@
+/**
+ * Typed errors shared by the jobsender and the worker.
+ *
+ * Every error takes `(message, options?: ErrorOptions)` so the underlying SDK error travels as
+ * `cause`. Only {@link classifyAwsError} looks at SDK error internals (`name`, HTTP status,
+ * `$retryable`); everything else branches on these classes.
+ */
+
+/** Base class of every error this project throws on purpose. */
+export class MigrationError extends Error {
+  override name: string = "MigrationError";
+}
+
+/** One problem found while validating configuration or a parameter document. */
+export interface ConfigProblem {
+  /** The key or field path, e.g. `MaxThread` or `bucket map[2].src_bucket`. */
+  readonly key: string;
+  /** The offending value as text (never a secret), or `undefined` when it is missing. */
+  readonly value?: string | undefined;
+  /** What was expected, e.g. "an integer from 1 to 1000". */
+  readonly expected: string;
+}
+
+/** Bad or missing configuration: lists every problem at once. Never retried. */
+export class ConfigError extends MigrationError {
+  override name = "ConfigError" as const;
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(what: string, problems: readonly ConfigProblem[], options?: ErrorOptions) {
+    super(`${what}: ${problems.length} problem(s)\n${formatProblems(problems)}`, options);
+    this.problems = problems;
+  }
+}
+
+/** A queue message that cannot be turned into a copy job. Left for the dead-letter queue. */
+export class MessageError extends MigrationError {
+  override name = "MessageError" as const;
+}
+
+/** A transient failure (throttling, 5xx, reset, BadDigest): try again later. */
+export class RetryableError extends MigrationError {
+  override name = "RetryableError" as const;
+}
+
+/** A failure of one object (NoSuchKey, AccessDenied): record it, do not redeliver. */
+export class ObjectError extends MigrationError {
+  override name = "ObjectError" as const;
+}
+
+/** A failure of the whole process (credentials, missing queue or table): back off, then exit. */
+export class FatalError extends MigrationError {
+  override name = "FatalError" as const;
+}
+
+/** How the worker should treat a failure. */
+export type ErrorClass = "retryable" | "object" | "fatal";
+
+function formatProblems(problems: readonly ConfigProblem[]): string {
+  return problems
+    .map((p) => {
+      const got = p.value === undefined ? "missing" : `got ${JSON.stringify(p.value)}`;
+      return `  - ${p.key}: ${got}; expected ${p.expected}`;
+    })
+    .join("\n");
+}
+
+const OBJECT_ERROR_NAMES = new Set([
+  "NoSuchKey",
+  "NoSuchBucket",
+  "NotFound",
+  "AccessDenied",
+  "Forbidden",
+  "PreconditionFailed",
+  "InvalidObjectState",
+  "NoSuchVersion",
+  "InvalidRange",
+  "KeyTooLongError",
+  "EntityTooLarge",
+]);
+
+const FATAL_ERROR_NAMES = new Set([
+  "InvalidAccessKeyId",
+  "SignatureDoesNotMatch",
+  "ExpiredToken",
+  "ExpiredTokenException",
+  "UnrecognizedClientException",
+  "InvalidClientTokenId",
+  "AuthFailure",
+  "CredentialsProviderError",
+  "QueueDoesNotExist",
+  "AWS.SimpleQueueService.NonExistentQueue",
+  "ResourceNotFoundException",
+  "AccessDeniedException",
+]);
+
+const RETRYABLE_ERROR_NAMES = new Set([
+  "BadDigest",
+  "SlowDown",
+  "RequestTimeout",
+  "RequestTimeTooSkewed",
+  "InternalError",
+  "ServiceUnavailable",
+  "ThrottlingException",
+  "ProvisionedThroughputExceededException",
+  "RequestLimitExceeded",
+  "TimeoutError",
+  "AbortError",
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "NoSuchUpload",
+]);
+
+interface AwsLikeError {
+  name?: unknown;
+  code?: unknown;
+  $retryable?: unknown;
+  $metadata?: { httpStatusCode?: unknown };
+}
+
+/**
+ * Decides what a failure means for the job at hand: try again (`retryable`), give up on this
+ * object (`object`), or stop the process (`fatal`). Our own typed errors map to their class;
+ * unknown errors are retryable, so the queue's maxReceiveCount bounds them and they end in the
+ * dead-letter queue rather than being lost.
+ *
+ * @example
+ * if (classifyAwsError(err) === "object") await recordFailure(job, err);
+ */
+export function classifyAwsError(err: unknown): ErrorClass {
+  if (err instanceof ObjectError) return "object";
+  if (err instanceof FatalError || err instanceof ConfigError) return "fatal";
+  if (err instanceof RetryableError || err instanceof MessageError) return "retryable";
+  if (typeof err !== "object" || err === null) return "retryable";
+  const e = err as AwsLikeError;
+  const name = typeof e.name === "string" ? e.name : "";
+  const code = typeof e.code === "string" ? e.code : "";
+  if (RETRYABLE_ERROR_NAMES.has(name) || RETRYABLE_ERROR_NAMES.has(code)) return "retryable";
+  if (e.$retryable) return "retryable";
+  if (OBJECT_ERROR_NAMES.has(name)) return "object";
+  if (FATAL_ERROR_NAMES.has(name)) return "fatal";
+  const status = e.$metadata?.httpStatusCode;
+  if (typeof status === "number") {
+    if (status === 429 || status >= 500) return "retryable";
+    if (status === 403 || status === 404 || status === 412 || status === 416) return "object";
+  }
+  return "retryable";
+}

@@ -1,0 +1,48 @@
+export type { AwsClients, S3Side } from "./aws/clients.js";
+export {
+  createClients,
+  createS3Client,
+  createSsmClient,
+  destroyClients,
+  s3SocketCount,
+} from "./aws/clients.js";
+export type {
+  ChecksumMode,
+  Config,
+  Endpoints,
+  JobType,
+  LogLevel,
+  ParameterRef,
+  StorageClass,
+} from "./config/config-types.js";
+export { ENV_PREFIX, flattenIni, loadConfig, mergeSettings } from "./config/load-config.js";
+export type { ParsedConfig } from "./config/parse-config.js";
+export { CONFIG_KEYS, parseConfig } from "./config/parse-config.js";
+export type { ConfigProblem, ErrorClass } from "./errors.js";
+export {
+  ConfigError,
+  classifyAwsError,
+  FatalError,
+  MessageError,
+  MigrationError,
+  ObjectError,
+  RetryableError,
+} from "./errors.js";
+export type { Logger, LoggerOptions } from "./log.js";
+export { createLogger, sanitizeForLog } from "./log.js";
+export type {
+  CopyJob,
+  EventDestination,
+  JobMessageBody,
+  ParsedMessage,
+} from "./messages/job-message.js";
+export {
+  decodeEventKey,
+  formatJobMessage,
+  joinKey,
+  parseJobMessage,
+} from "./messages/job-message.js";
+export type { BucketMapping, SideCredentials } from "./parameters/parameter-documents.js";
+export { parseBucketMap, parseCredentials } from "./parameters/parameter-documents.js";
+export type { SsmSend } from "./parameters/parameter-source.js";
+export { loadBucketMap, loadCredentials, readParameter } from "./parameters/parameter-source.js";

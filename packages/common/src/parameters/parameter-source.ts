@@ -1,0 +1,82 @@
+import { readFile } from "node:fs/promises";
+import { GetParameterCommand, type SSMClient } from "@aws-sdk/client-ssm";
+import type { ParameterRef } from "../config/config-types.js";
+import { ConfigError, FatalError } from "../errors.js";
+import {
+  type BucketMapping,
+  parseBucketMap,
+  parseCredentials,
+  type SideCredentials,
+} from "./parameter-documents.js";
+
+/** The narrow SSM surface this module needs. */
+export type SsmSend = Pick<SSMClient, "send">;
+
+/**
+ * Reads a parameter's text: SSM Parameter Store (SecureStrings decrypted) in AWS, a file
+ * locally. This is the only seam between the two; nothing else knows where parameters live.
+ *
+ * @param ref - from the config: `{kind: "ssm", name}` or `{kind: "file", path}`
+ * @param ssm - used only for `ssm` references
+ */
+export async function readParameter(
+  ref: ParameterRef,
+  ssm: SsmSend | undefined,
+  abortSignal?: AbortSignal,
+): Promise<string> {
+  if (ref.kind === "file") {
+    try {
+      return await readFile(ref.path, "utf8");
+    } catch (err) {
+      throw new ConfigError(
+        "cannot read a parameter file",
+        [{ key: `file:${ref.path}`, value: undefined, expected: "a readable file" }],
+        { cause: err },
+      );
+    }
+  }
+  if (ssm === undefined) {
+    throw new FatalError(`no SSM client to read parameter ${ref.name}`);
+  }
+  try {
+    const out = await ssm.send(new GetParameterCommand({ Name: ref.name, WithDecryption: true }), {
+      abortSignal,
+    });
+    const value = out.Parameter?.Value;
+    if (value === undefined) throw new FatalError(`SSM parameter ${ref.name} has no value`);
+    return value;
+  } catch (err) {
+    if (err instanceof FatalError) throw err;
+    const name = err instanceof Error ? err.name : "Error";
+    if (name === "ParameterNotFound") {
+      throw new ConfigError(
+        "SSM parameter not found",
+        [{ key: ref.name, value: undefined, expected: "an existing SSM parameter in this region" }],
+        { cause: err },
+      );
+    }
+    throw new FatalError(`cannot read SSM parameter ${ref.name} (${name})`, { cause: err });
+  }
+}
+
+function describeRef(ref: ParameterRef): string {
+  return ref.kind === "file" ? `file:${ref.path}` : `ssm:${ref.name}`;
+}
+
+/** Reads and validates the bucket map. */
+export async function loadBucketMap(
+  ref: ParameterRef,
+  ssm: SsmSend | undefined,
+  abortSignal?: AbortSignal,
+): Promise<BucketMapping[]> {
+  return parseBucketMap(await readParameter(ref, ssm, abortSignal), describeRef(ref));
+}
+
+/** Reads and validates the access-key side's credentials. */
+export async function loadCredentials(
+  ref: ParameterRef,
+  ssm: SsmSend | undefined,
+  abortSignal?: AbortSignal,
+): Promise<SideCredentials> {
+  return parseCredentials(await readParameter(ref, ssm, abortSignal), describeRef(ref));
+}
