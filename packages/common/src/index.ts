@@ -46,3 +46,4 @@ export type { BucketMapping, SideCredentials } from "./parameters/parameter-docu
 export { parseBucketMap, parseCredentials } from "./parameters/parameter-documents.js";
 export type { SsmSend } from "./parameters/parameter-source.js";
 export { loadBucketMap, loadCredentials, readParameter } from "./parameters/parameter-source.js";
+export { STATUS_TABLE, statusItemId } from "./status-table.js";

@@ -60,7 +60,13 @@ async function capture(client: S3Client): Promise<Captured> {
 }
 
 describe("createClients", () => {
-  const roleEnv = { AWS_ACCESS_KEY_ID: ROLE_KEY, AWS_SECRET_ACCESS_KEY: "roleSecret" };
+  // The endpoint variable proves the SDK does not apply it behind the config's back.
+  const roleEnv = {
+    AWS_ACCESS_KEY_ID: ROLE_KEY,
+    AWS_SECRET_ACCESS_KEY: "roleSecret",
+    AWS_ENDPOINT_URL_S3: "http://127.0.0.1:1",
+    AWS_ENDPOINT_URL: "http://127.0.0.1:2",
+  };
 
   async function withRoleEnv<T>(fn: () => Promise<T>): Promise<T> {
     const saved = { ...process.env };

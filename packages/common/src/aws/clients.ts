@@ -23,6 +23,13 @@ export interface AwsClients {
   readonly dynamodb: DynamoDBClient;
 }
 
+/*
+ * Every client sets `ignoreConfiguredEndpointUrls`: the SDK would otherwise apply
+ * AWS_ENDPOINT_URL_S3 from the environment to BOTH S3 clients, sending the access-key side's
+ * requests to the instance-role side's endpoint. The config layer reads those variables for the
+ * instance-role side only (see loadConfig) and passes endpoints explicitly.
+ */
+
 /** Timeouts for every client; a stalled socket must fail, not hang a 2 TB copy forever. */
 const CONNECTION_TIMEOUT_MS = 10_000;
 const SOCKET_IDLE_TIMEOUT_MS = 60_000;
@@ -56,6 +63,7 @@ export function createS3Client(
   credentials: SideCredentials,
 ): S3Client {
   const common = {
+    ignoreConfiguredEndpointUrls: true,
     forcePathStyle: config.s3ForcePathStyle,
     maxAttempts: config.maxRetry + 1,
     requestChecksumCalculation: config.checksumMode,
@@ -79,6 +87,7 @@ export function createS3Client(
 /** The SSM client that reads the parameters (instance-role side). */
 export function createSsmClient(config: Config): SSMClient {
   return new SSMClient({
+    ignoreConfiguredEndpointUrls: true,
     region: config.region,
     endpoint: config.endpoints.ssm,
     maxAttempts: config.maxRetry + 1,
@@ -98,6 +107,7 @@ export function createClients(config: Config, credentials: SideCredentials): Aws
   const keyS3 = createS3Client("access-key", config, credentials);
   const put = config.jobType === "PUT";
   const small = {
+    ignoreConfiguredEndpointUrls: true,
     region: config.region,
     maxAttempts: config.maxRetry + 1,
     requestHandler: httpHandler(config.maxParallelFile * 2 + 4),

@@ -48,6 +48,19 @@ describe("parseJobMessage", () => {
     });
   });
 
+  it("writes pure ASCII, whatever the key holds", () => {
+    for (const key of HOSTILE_KEYS) {
+      const body = formatJobMessage({
+        srcBucket: "s",
+        srcKey: key,
+        dstBucket: "d",
+        dstKey: key,
+        size: 1,
+      });
+      expect(body).toMatch(/^[\x20-\x7e]*$/);
+    }
+  });
+
   it('reads the original tool\'s messages, including versionId "null"', () => {
     const body =
       '{"Src_bucket":"s","Src_key":"k","Des_bucket":"d","Des_key":"k","Size":0,"versionId":"null"}';

@@ -38,7 +38,12 @@ export interface EventDestination {
 
 const MAX_KEY_BYTES = 1024;
 
-/** Serialises a job in the wire shape {@link JobMessageBody}. */
+/**
+ * Serialises a job in the wire shape {@link JobMessageBody}, as pure ASCII: every non-ASCII
+ * character is written as a JSON `\uXXXX` escape (as the original tool's Python `json.dumps`
+ * did). SQS refuses some characters S3 keys may hold, and fauxqs refuses every astral-plane
+ * character (emoji); escaped, any key travels and `JSON.parse` restores it exactly.
+ */
 export function formatJobMessage(job: CopyJob): string {
   const body: JobMessageBody = {
     Src_bucket: job.srcBucket,
@@ -48,7 +53,10 @@ export function formatJobMessage(job: CopyJob): string {
     Size: job.size,
   };
   if (job.versionId !== undefined) body.versionId = job.versionId;
-  return JSON.stringify(body);
+  return JSON.stringify(body).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /**

@@ -1,0 +1,64 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Config, loadConfig } from "@s3-migration/common";
+
+/** The repository root. */
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const STACK_SCRIPT = join(ROOT, "test", "local-stack", "stack.sh");
+export const STACK_ENV_FILE = join(ROOT, ".local", "stack.env");
+export const LOCAL_INI = join(ROOT, "config", "local.ini");
+
+/** Runs `stack.sh <command>`; returns true when it exits 0. Output goes to stderr. */
+export function stack(command: "up" | "down" | "status" | "restart-rgw" | "stop-rgw"): boolean {
+  try {
+    execFileSync("bash", [STACK_SCRIPT, command], { stdio: ["ignore", 2, 2] });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Quietly asks whether the whole local stack runs and answers. */
+export function stackIsUp(): boolean {
+  try {
+    execFileSync("bash", [STACK_SCRIPT, "status"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The `KEY=value` lines of `.local/stack.env` (what production has as instance environment). */
+export function readStackEnv(): Record<string, string> {
+  if (!existsSync(STACK_ENV_FILE)) {
+    throw new Error(`${STACK_ENV_FILE} is missing: start the local stack with \`pnpm local:up\``);
+  }
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(STACK_ENV_FILE, "utf8").split("\n")) {
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
+    if (m?.[1] !== undefined) env[m[1]] = (m[2] ?? "").replace(/^(["'])(.*)\1$/, "$2");
+  }
+  return env;
+}
+
+/**
+ * Puts the stack's environment into `process.env`, the way systemd's EnvironmentFile does on
+ * an instance, so the SDK's default credential chain finds the instance-role side's key.
+ */
+export function applyStackEnv(): Record<string, string> {
+  const env = readStackEnv();
+  Object.assign(process.env, env);
+  return env;
+}
+
+/**
+ * The local configuration (`config/local.ini` + `.local/stack.env`), with optional overrides
+ * given as ini keys (`{ table_queue_name: "t1" }`), applied as `S3MIG_<key>` variables.
+ */
+export function localConfig(overrides: Record<string, string> = {}): Config {
+  const env: Record<string, string | undefined> = { ...process.env, ...readStackEnv() };
+  for (const [key, value] of Object.entries(overrides)) env[`S3MIG_${key}`] = value;
+  return loadConfig(LOCAL_INI, env).config;
+}
