@@ -9,6 +9,7 @@ export {
 export type {
   ChecksumMode,
   Config,
+  DestinationSse,
   Endpoints,
   JobType,
   LogLevel,

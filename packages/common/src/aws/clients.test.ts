@@ -1,4 +1,4 @@
-import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import type { Config } from "../config/config-types.js";
 import { parseConfig } from "../config/parse-config.js";
@@ -28,13 +28,20 @@ function config(extra: Record<string, string> = {}): Config {
 interface Captured {
   readonly url: string;
   readonly accessKeyId: string | undefined;
+  readonly payloadHash: string | undefined;
 }
 
 /**
  * Sends a HeadObject through the client's real middleware stack (endpoint resolution, signing)
  * and captures the signed request instead of putting it on the network.
  */
-async function capture(client: S3Client): Promise<Captured> {
+async function capture(
+  client: S3Client,
+  command: HeadObjectCommand | PutObjectCommand = new HeadObjectCommand({
+    Bucket: "bucket-a",
+    Key: "k",
+  }),
+): Promise<Captured> {
   let seen: Captured | undefined;
   client.middlewareStack.add(
     () => async (args) => {
@@ -49,12 +56,15 @@ async function capture(client: S3Client): Promise<Captured> {
       seen = {
         url: `${req.protocol}//${req.hostname}${req.port ? `:${req.port}` : ""}${req.path}`,
         accessKeyId: /Credential=([^/]+)\//.exec(auth)?.[1],
+        payloadHash: req.headers["x-amz-content-sha256"],
       };
       throw new Error("captured");
     },
     { step: "finalizeRequest", priority: "low", name: "captureRequest" },
   );
-  await client.send(new HeadObjectCommand({ Bucket: "bucket-a", Key: "k" })).catch(() => undefined);
+  // biome-ignore lint/suspicious/noExplicitAny: send's overloads do not accept a union of commands
+  await client.send(command as any).catch(() => undefined);
+  client.middlewareStack.remove("captureRequest");
   if (seen === undefined) throw new Error("request was not captured");
   return seen;
 }
@@ -130,6 +140,27 @@ describe("createClients", () => {
       expect(await s3.config.maxAttempts()).toBe(4);
       expect(await s3.config.requestChecksumCalculation()).toBe("WHEN_SUPPORTED");
     }
+    destroyClients(clients);
+  });
+
+  it("signs uploads that carry a Content-MD5 without hashing the payload", async () => {
+    const clients = createClients(config(), STORED);
+    const body = Buffer.from("hello");
+    const withMd5 = await capture(
+      clients.destinationS3,
+      new PutObjectCommand({
+        Bucket: "b",
+        Key: "k",
+        Body: body,
+        ContentMD5: "XUFAKrxLKna5cZ2REBfFkg==",
+      }),
+    );
+    const without = await capture(
+      clients.destinationS3,
+      new PutObjectCommand({ Bucket: "b", Key: "k", Body: body }),
+    );
+    expect(withMd5.payloadHash).toBe("UNSIGNED-PAYLOAD");
+    expect(without.payloadHash).toMatch(/^[0-9a-f]{64}$/);
     destroyClients(clients);
   });
 

@@ -5,6 +5,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { BuildMiddleware, MetadataBearer } from "@smithy/types";
 import type { Config } from "../config/config-types.js";
 import type { SideCredentials } from "../parameters/parameter-documents.js";
 
@@ -70,19 +71,41 @@ export function createS3Client(
     responseChecksumValidation: config.checksumMode,
     requestHandler: httpHandler(s3SocketCount(config)),
   } as const;
-  if (side === "instance-role") {
-    return new S3Client({ ...common, region: config.region, endpoint: config.endpoints.s3 });
-  }
-  return new S3Client({
-    ...common,
-    region: credentials.region,
-    endpoint: credentials.endpoint,
-    credentials: {
-      accessKeyId: credentials.accessKeyId,
-      secretAccessKey: credentials.secretAccessKey,
-    },
-  });
+  const client =
+    side === "instance-role"
+      ? new S3Client({ ...common, region: config.region, endpoint: config.endpoints.s3 })
+      : new S3Client({
+          ...common,
+          region: credentials.region,
+          endpoint: credentials.endpoint,
+          credentials: {
+            accessKeyId: credentials.accessKeyId,
+            secretAccessKey: credentials.secretAccessKey,
+          },
+        });
+  client.middlewareStack.add(unsignedPayloadWithContentMd5, UNSIGNED_PAYLOAD_STEP);
+  return client;
 }
+
+const UNSIGNED_PAYLOAD_STEP = {
+  step: "build",
+  name: "unsignedPayloadWithContentMd5",
+} as const;
+
+/**
+ * Skips the SDK's SHA-256 of in-memory bodies (~10% of copy throughput) on uploads that carry
+ * a Content-MD5: S3 checks every byte against that MD5 and rejects a mismatch (BadDigest), and
+ * TLS protects the request in transit, so signing the payload adds no integrity.
+ */
+const unsignedPayloadWithContentMd5: BuildMiddleware<object, MetadataBearer> =
+  (next) => async (args) => {
+    const request = args.request as { headers?: Record<string, string> };
+    const input = args.input as { ContentMD5?: string };
+    if (request.headers && input.ContentMD5) {
+      request.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
+    }
+    return next(args);
+  };
 
 /** The SSM client that reads the parameters (instance-role side). */
 export function createSsmClient(config: Config): SSMClient {

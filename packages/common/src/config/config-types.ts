@@ -22,6 +22,9 @@ export type StorageClass = (typeof STORAGE_CLASSES)[number];
 /** The SDK's `requestChecksumCalculation` / `responseChecksumValidation` setting. */
 export type ChecksumMode = "WHEN_REQUIRED" | "WHEN_SUPPORTED";
 
+/** Server-side encryption of the destination objects. */
+export type DestinationSse = "NONE" | "AES256" | "aws:kms";
+
 /** winston level names. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -88,6 +91,12 @@ export interface Config {
   readonly s3ForcePathStyle: boolean;
   /** `ChecksumMode` @default "WHEN_REQUIRED" */
   readonly checksumMode: ChecksumMode;
+  /** `DestinationSse`: encryption of destination objects. @default "NONE" (the bucket's default applies) */
+  readonly destinationSse: DestinationSse;
+  /** `DestinationKmsKeyId`: KMS key for `aws:kms` (empty: the account's default key). @default "" */
+  readonly destinationKmsKeyId: string;
+  /** `CopyObjectTags`: copy the source's object tags (one GetObjectTagging per object). @default false */
+  readonly copyObjectTags: boolean;
   /** `MemoryBudgetMB` in bytes: part buffers held by one worker process at once. @default 2048 MiB */
   readonly memoryBudgetBytes: number;
 }

@@ -41,6 +41,9 @@ const OPTIONAL: Record<string, { field: keyof Config; dflt: unknown; bad: string
   S3ForcePathStyle: { field: "s3ForcePathStyle", dflt: false, bad: "sure" },
   ChecksumMode: { field: "checksumMode", dflt: "WHEN_REQUIRED", bad: "ALWAYS" },
   MemoryBudgetMB: { field: "memoryBudgetBytes", dflt: 2048 * MIB, bad: "2GB" },
+  DestinationSse: { field: "destinationSse", dflt: "NONE", bad: "kms" },
+  DestinationKmsKeyId: { field: "destinationKmsKeyId", dflt: "", bad: "alias/x" },
+  CopyObjectTags: { field: "copyObjectTags", dflt: false, bad: "all" },
 };
 const ENDPOINTS: Record<string, "s3" | "sqs" | "dynamodb" | "ssm"> = {
   S3Endpoint: "s3",
@@ -171,6 +174,17 @@ describe("parseConfig", () => {
   it("warns about, but accepts, keys of the original tool that mean nothing here", () => {
     const { warnings } = parseConfig({ ...BASE, LocalProfileMode: "False" }, "/");
     expect(warnings).toEqual([expect.stringContaining("LocalProfileMode")]);
+  });
+
+  it("accepts a KMS key with aws:kms encryption", () => {
+    const { config } = parseConfig(
+      { ...BASE, DestinationSse: "aws:kms", DestinationKmsKeyId: "alias/migration" },
+      "/",
+    );
+    expect(config).toMatchObject({
+      destinationSse: "aws:kms",
+      destinationKmsKeyId: "alias/migration",
+    });
   });
 
   it("refuses a memory budget smaller than one part", () => {

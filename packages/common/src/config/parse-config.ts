@@ -2,6 +2,7 @@ import { ConfigError } from "../errors.js";
 import {
   type ChecksumMode,
   type Config,
+  type DestinationSse,
   type JobType,
   type LogLevel,
   STORAGE_CLASSES,
@@ -41,6 +42,9 @@ export const CONFIG_KEYS = [
   "S3ForcePathStyle",
   "ChecksumMode",
   "MemoryBudgetMB",
+  "DestinationSse",
+  "DestinationKmsKeyId",
+  "CopyObjectTags",
 ] as const;
 
 /** Keys of the original tool that mean nothing here; accepted so old files load, with a warning. */
@@ -124,6 +128,20 @@ export function parseConfig(raw: Readonly<Record<string, string>>, baseDir: stri
     r.problem("Region", region, "an AWS region such as us-east-1 or cn-north-1");
   }
 
+  const destinationSse = r.oneOf<DestinationSse>(
+    "DestinationSse",
+    ["NONE", "AES256", "aws:kms"],
+    "NONE",
+  );
+  const destinationKmsKeyId = r.string("DestinationKmsKeyId", "");
+  if (destinationKmsKeyId !== "" && destinationSse !== "aws:kms") {
+    r.problem(
+      "DestinationKmsKeyId",
+      destinationKmsKeyId,
+      "to be empty unless DestinationSse = aws:kms",
+    );
+  }
+
   const config: Config = {
     jobType,
     tableQueueName: tableQueueName ?? "",
@@ -160,6 +178,9 @@ export function parseConfig(raw: Readonly<Record<string, string>>, baseDir: stri
       "WHEN_REQUIRED",
     ),
     memoryBudgetBytes: memoryBudgetMb * MIB,
+    destinationSse,
+    destinationKmsKeyId,
+    copyObjectTags: r.boolean("CopyObjectTags", false),
   };
   if (r.problems.length > 0) throw new ConfigError("invalid configuration", r.problems);
   return { config: Object.freeze(config), warnings };

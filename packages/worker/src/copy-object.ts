@@ -1,0 +1,65 @@
+import {
+  type CopyJob,
+  classifyAwsError,
+  FatalError,
+  MigrationError,
+  ObjectError,
+  RetryableError,
+} from "@s3-migration/common";
+import { copyMultipartObject } from "./copy-multipart.js";
+import { copySmallObject } from "./copy-small.js";
+import type { CopyCallOptions, CopyResult, TransferDeps } from "./copy-types.js";
+
+/**
+ * Makes the destination object byte-identical to the source: one GET + PUT up to
+ * `ResumableThreshold`, else a resumable multipart copy. Every failure comes out typed:
+ * `ObjectError` (this object cannot be copied: record it, do not redeliver), `RetryableError`
+ * (try again later; an unfinished upload stays for resume) or `FatalError` (credentials,
+ * missing bucket access for the whole process), with the SDK error as `cause`.
+ *
+ * @example
+ * const result = await copyObject(job, { source, destination, budget, options, logger }, { signal });
+ * logger.info("object copied", { srcKey: job.srcKey, sizeBytes: result.bytes, partsReused: result.partsReused });
+ */
+export async function copyObject(
+  job: CopyJob,
+  deps: TransferDeps,
+  call: CopyCallOptions = {},
+): Promise<CopyResult> {
+  const ctx = {
+    ...call,
+    deps,
+    onRetry: (err: unknown, attempt: number) =>
+      deps.logger.warn("request retried", {
+        srcKey: job.srcKey,
+        dstKey: job.dstKey,
+        attempt,
+        error: err,
+      }),
+  };
+  const { getObjectWithVersionId, updateVersionId } = deps.options;
+  const requestedVersion = getObjectWithVersionId && !updateVersionId ? job.versionId : undefined;
+  try {
+    if (job.size <= deps.options.resumableThresholdBytes) {
+      const result = await copySmallObject(job, requestedVersion, ctx);
+      if (result !== "too-large") return result;
+    }
+    return await copyMultipartObject(job, requestedVersion, ctx);
+  } catch (err) {
+    throw typed(err, job);
+  }
+}
+
+function typed(err: unknown, job: CopyJob): MigrationError {
+  if (err instanceof MigrationError && err.name !== "SourceChangedError") return err;
+  const name = err instanceof Error ? err.name : String(err);
+  const what = `copy of s3://${job.srcBucket}/${job.srcKey} to s3://${job.dstBucket}/${job.dstKey} failed: ${name}`;
+  switch (classifyAwsError(err)) {
+    case "object":
+      return new ObjectError(what, { cause: err });
+    case "fatal":
+      return new FatalError(what, { cause: err });
+    default:
+      return new RetryableError(what, { cause: err });
+  }
+}

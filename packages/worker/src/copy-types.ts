@@ -1,0 +1,65 @@
+import type { Logger } from "@s3-migration/common";
+import type { MemoryBudget } from "./memory-budget.js";
+import type { S3Send } from "./s3-send.js";
+import type { TransferOptions } from "./transfer-options.js";
+
+/** What a copy needs: both S3 sides, the shared memory budget, settings and a logger. */
+export interface TransferDeps {
+  readonly source: S3Send;
+  readonly destination: S3Send;
+  readonly budget: MemoryBudget;
+  readonly options: TransferOptions;
+  readonly logger: Logger;
+}
+
+/** Bytes of one part that reached the destination. */
+export interface PartProgress {
+  readonly partNumber: number;
+  readonly bytes: number;
+}
+
+/** Per-call options of `copyObject`. */
+export interface CopyCallOptions {
+  /** Aborts the copy (JobTimeout, shutdown): in-flight requests are cancelled, the upload stays for resume. */
+  readonly signal?: AbortSignal | undefined;
+  /** Called once per part that reached the destination (for bytes/min and progress). */
+  readonly onProgress?: ((progress: PartProgress) => void) | undefined;
+}
+
+/** Internal: the deps plus the per-call options. */
+export interface CopyContext extends CopyCallOptions {
+  readonly deps: TransferDeps;
+  readonly onRetry?: ((err: unknown, attempt: number) => void) | undefined;
+}
+
+/** How the destination's bytes were proven equal to the source's. */
+export type ChecksumProof =
+  /** The source's own MD5 was the destination's Content-MD5: end to end. */
+  | "source-md5"
+  /** Parts cut on the source's boundaries; the destination's composite ETag equals the source's: end to end. */
+  | "mirror-etag"
+  /** Hashed in the worker: proves worker → destination; the source read is pinned by ETag/version. */
+  | "worker-md5";
+
+/** The outcome of one successful copy. */
+export interface CopyResult {
+  readonly method: "single-put" | "multipart";
+  /** Object size. */
+  readonly bytes: number;
+  /** Bytes sent to the destination by this call (less than `bytes` when parts were reused). */
+  readonly bytesUploaded: number;
+  readonly parts: number;
+  /** Parts found already uploaded (by an earlier, interrupted attempt) and kept. */
+  readonly partsReused: number;
+  /** Parts sent by this call, retries of the same part counted once. */
+  readonly partsUploaded: number;
+  readonly checksum: ChecksumProof;
+  /** The destination's ETag, without quotes. */
+  readonly etag: string;
+  readonly sourceEtag: string;
+  /** The source version copied, when the source has versions. */
+  readonly versionId: string | undefined;
+  /** Times the copy started over because the source changed under it. */
+  readonly restarts: number;
+  readonly durationMs: number;
+}

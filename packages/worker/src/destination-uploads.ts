@@ -1,0 +1,112 @@
+import {
+  AbortMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
+} from "@aws-sdk/client-s3";
+import { unquote } from "./checksums.js";
+import type { S3Send } from "./s3-send.js";
+
+/** An unfinished multipart upload found at the destination. */
+export interface UnfinishedUpload {
+  readonly uploadId: string;
+  readonly initiated: Date | undefined;
+}
+
+/** A part the destination already holds. */
+export interface UploadedPart {
+  readonly partNumber: number;
+  readonly size: number;
+  /** Without quotes. */
+  readonly etag: string;
+}
+
+/**
+ * Every unfinished upload of exactly `key` (ListMultipartUploads by prefix, paginated, other
+ * keys sharing the prefix dropped), newest first.
+ */
+export async function listUploadsForKey(
+  s3: S3Send,
+  bucket: string,
+  key: string,
+  signal?: AbortSignal,
+): Promise<UnfinishedUpload[]> {
+  const uploads: UnfinishedUpload[] = [];
+  let keyMarker: string | undefined;
+  let uploadIdMarker: string | undefined;
+  for (;;) {
+    const page = await s3.send(
+      new ListMultipartUploadsCommand({
+        Bucket: bucket,
+        Prefix: key,
+        KeyMarker: keyMarker,
+        UploadIdMarker: uploadIdMarker,
+      }),
+      { abortSignal: signal },
+    );
+    for (const u of page.Uploads ?? []) {
+      if (u.Key === key && u.UploadId)
+        uploads.push({ uploadId: u.UploadId, initiated: u.Initiated });
+    }
+    if (!page.IsTruncated) break;
+    keyMarker = page.NextKeyMarker;
+    uploadIdMarker = page.NextUploadIdMarker;
+    if (keyMarker === undefined && uploadIdMarker === undefined) break;
+  }
+  return uploads.sort((a, b) => (b.initiated?.getTime() ?? 0) - (a.initiated?.getTime() ?? 0));
+}
+
+/** Every part of an upload (ListParts, paginated past 1,000 parts), in part order. */
+export async function listAllParts(
+  s3: S3Send,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  signal?: AbortSignal,
+  pageSize?: number,
+): Promise<UploadedPart[]> {
+  const parts: UploadedPart[] = [];
+  let marker: string | undefined;
+  for (;;) {
+    const page = await s3.send(
+      new ListPartsCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        PartNumberMarker: marker,
+        MaxParts: pageSize,
+      }),
+      { abortSignal: signal },
+    );
+    for (const p of page.Parts ?? []) {
+      if (p.PartNumber === undefined) continue;
+      parts.push({ partNumber: p.PartNumber, size: p.Size ?? 0, etag: unquote(p.ETag) });
+    }
+    if (!page.IsTruncated || page.NextPartNumberMarker === undefined) break;
+    marker = String(page.NextPartNumberMarker);
+  }
+  return parts.sort((a, b) => a.partNumber - b.partNumber);
+}
+
+/**
+ * Aborts an upload. An upload that is already gone is fine (AWS answers NoSuchUpload, Ceph
+ * NoSuchKey).
+ */
+export async function abortUpload(
+  s3: S3Send,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  try {
+    await s3.send(
+      new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }),
+      {
+        abortSignal: signal,
+      },
+    );
+  } catch (err) {
+    const name = (err as { name?: string }).name;
+    if (name !== "NoSuchUpload" && name !== "NoSuchKey") throw err;
+  }
+}

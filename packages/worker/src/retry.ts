@@ -1,0 +1,62 @@
+import { classifyAwsError, MigrationError } from "@s3-migration/common";
+
+/** The source changed during the copy (a pinned read answered 412): start the object over. */
+export class SourceChangedError extends MigrationError {
+  override name = "SourceChangedError" as const;
+}
+
+/** True for the answer of a read pinned with If-Match to an ETag the source no longer has. */
+export function isPreconditionFailed(err: unknown): boolean {
+  const e = err as { name?: unknown; $metadata?: { httpStatusCode?: unknown } } | undefined;
+  return e?.name === "PreconditionFailed" || e?.$metadata?.httpStatusCode === 412;
+}
+
+/** Options of {@link withRetries}. */
+export interface RetryOptions {
+  /** Attempts after the first. */
+  readonly maxRetry: number;
+  /** First backoff; doubles each attempt, with jitter, capped at 10 s. */
+  readonly baseDelayMs: number;
+  readonly signal?: AbortSignal | undefined;
+  /** Called before each new attempt (logging). */
+  readonly onRetry?: (err: unknown, attempt: number) => void;
+}
+
+/**
+ * Runs `fn` again after failures the SDK's own retries cannot see: a bad digest, an ETag that
+ * does not match the bytes sent, a body stream that broke after the response headers arrived.
+ * Retries only what {@link classifyAwsError} calls retryable, never after an abort or a
+ * source change, and at most `maxRetry` times: nothing retries forever.
+ */
+export async function withRetries<T>(
+  fn: (attempt: number) => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      const last = attempt >= options.maxRetry;
+      if (last || options.signal?.aborted || err instanceof SourceChangedError) throw err;
+      if (classifyAwsError(err) !== "retryable") throw err;
+      options.onRetry?.(err, attempt + 1);
+      const delay =
+        Math.min(10_000, options.baseDelayMs * 2 ** attempt) * (0.5 + Math.random() / 2);
+      await sleep(delay, options.signal);
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,119 @@
+import {
+  type GetObjectCommandOutput,
+  HeadObjectCommand,
+  type HeadObjectCommandOutput,
+} from "@aws-sdk/client-s3";
+import type { CopyJob } from "@s3-migration/common";
+import { isMd5Etag, unquote } from "./checksums.js";
+import type { S3Send } from "./s3-send.js";
+
+/** The headers copied from source to destination. */
+export interface ObjectHeaders {
+  readonly ContentType?: string | undefined;
+  readonly ContentEncoding?: string | undefined;
+  readonly ContentLanguage?: string | undefined;
+  readonly ContentDisposition?: string | undefined;
+  readonly CacheControl?: string | undefined;
+  readonly Expires?: Date | undefined;
+  readonly Metadata?: Record<string, string> | undefined;
+}
+
+/** What the copy needs to know about the source object, from one HeadObject or GetObject. */
+export interface SourceObject {
+  readonly size: number;
+  /** Without quotes. */
+  readonly etag: string;
+  readonly lastModified: Date | undefined;
+  readonly versionId: string | undefined;
+  /** The object's MD5 in hex, when its ETag is one (single-part, not SSE-KMS / SSE-C). */
+  readonly md5Hex: string | undefined;
+  /** Number of parts when the source is a multipart object (`<md5>-N`). */
+  readonly etagPartCount: number | undefined;
+  readonly headers: ObjectHeaders;
+}
+
+/** Reads the pieces of a HeadObject / GetObject answer that describe the source. */
+export function describeSource(
+  out: HeadObjectCommandOutput | GetObjectCommandOutput,
+  size: number,
+): SourceObject {
+  const etag = unquote(out.ETag);
+  const encrypted =
+    out.ServerSideEncryption === "aws:kms" ||
+    out.ServerSideEncryption === "aws:kms:dsse" ||
+    out.SSECustomerAlgorithm !== undefined;
+  const multipart = /^[0-9a-f]{32}-(\d+)$/i.exec(etag);
+  return {
+    size,
+    etag,
+    lastModified: out.LastModified,
+    versionId: out.VersionId,
+    md5Hex: !encrypted && isMd5Etag(etag) ? etag.toLowerCase() : undefined,
+    etagPartCount: multipart?.[1] ? Number(multipart[1]) : undefined,
+    headers: {
+      ContentType: out.ContentType,
+      ContentEncoding: out.ContentEncoding,
+      ContentLanguage: out.ContentLanguage,
+      ContentDisposition: out.ContentDisposition,
+      CacheControl: out.CacheControl,
+      Expires: out.Expires,
+      Metadata: out.Metadata,
+    },
+  };
+}
+
+/** HeadObject of the job's source (the job's version when one is asked for). */
+export async function headSource(
+  s3: S3Send,
+  job: CopyJob,
+  versionId: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<SourceObject> {
+  const out = await s3.send(
+    new HeadObjectCommand({ Bucket: job.srcBucket, Key: job.srcKey, VersionId: versionId }),
+    { abortSignal: signal },
+  );
+  return describeSource(out, out.ContentLength ?? 0);
+}
+
+/**
+ * The size of the source's first part, asked with HeadObject PartNumber=1. `undefined` when
+ * the service ignores PartNumber (Ceph answers with the whole object and no PartsCount).
+ */
+export async function headFirstPart(
+  s3: S3Send,
+  job: CopyJob,
+  source: SourceObject,
+  signal: AbortSignal | undefined,
+): Promise<{ partsCount: number; firstPartSize: number } | undefined> {
+  const out = await s3.send(
+    new HeadObjectCommand({
+      Bucket: job.srcBucket,
+      Key: job.srcKey,
+      PartNumber: 1,
+      ...pinSource(source, source.versionId !== undefined),
+    }),
+    { abortSignal: signal },
+  );
+  const partsCount = out.PartsCount;
+  const firstPartSize = out.ContentLength;
+  if (partsCount === undefined || firstPartSize === undefined || firstPartSize >= source.size) {
+    return undefined;
+  }
+  return { partsCount, firstPartSize };
+}
+
+/**
+ * Request parameters that pin every read to the version the copy started from: `VersionId`
+ * when versions are used, else `If-Match` with the ETag. A source overwritten mid-copy then
+ * fails the read (412) instead of yielding half-old, half-new bytes.
+ */
+export function pinSource(
+  source: Pick<SourceObject, "etag" | "versionId">,
+  byVersion: boolean,
+): { VersionId?: string; IfMatch?: string } {
+  if (byVersion && source.versionId !== undefined && source.versionId !== "null") {
+    return { VersionId: source.versionId };
+  }
+  return { IfMatch: `"${source.etag}"` };
+}

@@ -1,0 +1,133 @@
+import { GetObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
+import { type CopyJob, RetryableError } from "@s3-migration/common";
+import pLimit from "p-limit";
+import { md5, unquote } from "./checksums.js";
+import type { CopyContext } from "./copy-types.js";
+import type { PartSpec } from "./part-layout.js";
+import { isPreconditionFailed, SourceChangedError, withRetries } from "./retry.js";
+import { destinationEtagsAreMd5 } from "./transfer-options.js";
+
+/** Where the parts go and how the source reads are pinned. */
+export interface PartTarget {
+  readonly job: CopyJob;
+  readonly uploadId: string;
+  readonly pin: { VersionId?: string; IfMatch?: string };
+}
+
+/**
+ * Copies `parts` into the upload, `MaxThread` at a time: each part is a ranged GET into memory
+ * (after reserving its bytes in the process's memory budget), its MD5, an UploadPart with that
+ * Content-MD5, and a check that the ETag S3 returns is that MD5. Returns part number → ETag.
+ *
+ * After the first failure no new part starts; parts in flight finish (they stay in the upload
+ * for the next attempt), except on a source change, which cancels them: their bytes are stale.
+ */
+export async function uploadParts(
+  target: PartTarget,
+  parts: readonly PartSpec[],
+  ctx: CopyContext,
+): Promise<Map<number, string>> {
+  const { options } = ctx.deps;
+  const limit = pLimit(options.maxThread);
+  const cancel = new AbortController();
+  const signal = ctx.signal ? AbortSignal.any([ctx.signal, cancel.signal]) : cancel.signal;
+  const etags = new Map<number, string>();
+  let firstError: unknown;
+  await Promise.all(
+    parts.map((part) =>
+      limit(async () => {
+        if (firstError !== undefined || signal.aborted) return;
+        try {
+          etags.set(part.partNumber, await copyPart(target, part, { ...ctx, signal }));
+        } catch (err) {
+          if (firstError === undefined) {
+            firstError = err;
+            if (err instanceof SourceChangedError) cancel.abort(err);
+          }
+        }
+      }),
+    ),
+  );
+  if (firstError !== undefined) throw firstError;
+  ctx.signal?.throwIfAborted();
+  return etags;
+}
+
+async function copyPart(target: PartTarget, part: PartSpec, ctx: CopyContext): Promise<string> {
+  const { deps, signal } = ctx;
+  const { job } = target;
+  return withRetries(
+    async () => {
+      const release = await deps.budget.reserve(part.size, signal);
+      try {
+        const body = await readRange(target, part, ctx);
+        const digest = md5(body);
+        const out = await deps.destination.send(
+          new UploadPartCommand({
+            Bucket: job.dstBucket,
+            Key: job.dstKey,
+            UploadId: target.uploadId,
+            PartNumber: part.partNumber,
+            Body: body,
+            ContentLength: part.size,
+            ContentMD5: digest.toString("base64"),
+          }),
+          { abortSignal: signal },
+        );
+        const hex = digest.toString("hex");
+        if (destinationEtagsAreMd5(deps.options) && unquote(out.ETag) !== hex) {
+          throw new RetryableError(
+            `part ${part.partNumber}: destination ETag ${out.ETag} does not match the MD5 ${hex} sent`,
+          );
+        }
+        deps.logger.debug("part copied", {
+          dstKey: job.dstKey,
+          uploadId: target.uploadId,
+          partNumber: part.partNumber,
+          sizeBytes: part.size,
+        });
+        ctx.onProgress?.({ partNumber: part.partNumber, bytes: part.size });
+        return destinationEtagsAreMd5(deps.options) ? hex : unquote(out.ETag);
+      } finally {
+        release();
+      }
+    },
+    {
+      maxRetry: deps.options.maxRetry,
+      baseDelayMs: deps.options.retryBaseDelayMs,
+      signal,
+      onRetry: ctx.onRetry,
+    },
+  );
+}
+
+/** The part's bytes from the pinned source, checked for length. */
+async function readRange(target: PartTarget, part: PartSpec, ctx: CopyContext): Promise<Buffer> {
+  const { job } = target;
+  try {
+    const out = await ctx.deps.source.send(
+      new GetObjectCommand({
+        Bucket: job.srcBucket,
+        Key: job.srcKey,
+        Range: `bytes=${part.start}-${part.end - 1}`,
+        ...target.pin,
+      }),
+      { abortSignal: ctx.signal },
+    );
+    const bytes = (await out.Body?.transformToByteArray()) ?? new Uint8Array();
+    if (bytes.length !== part.size) {
+      throw new RetryableError(
+        `part ${part.partNumber}: read ${bytes.length} bytes from the source, expected ${part.size}`,
+      );
+    }
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  } catch (err) {
+    if (isPreconditionFailed(err)) {
+      throw new SourceChangedError(
+        `s3://${job.srcBucket}/${job.srcKey} changed during the copy (pinned read of part ${part.partNumber} failed)`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}

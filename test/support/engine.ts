@@ -1,0 +1,101 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { join } from "node:path";
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import {
+  type AwsClients,
+  createClients,
+  createLogger,
+  loadCredentials,
+} from "@s3-migration/common";
+import {
+  MemoryBudget,
+  type TransferDeps,
+  type TransferOptions,
+  transferOptionsFromConfig,
+} from "@s3-migration/worker";
+import { applyStackEnv, localConfig, ROOT, readStackEnv } from "./local-stack.js";
+
+/** A fresh bucket pair (global tenant → china tenant) and the engine's deps for it. */
+export interface EngineFixture {
+  readonly clients: AwsClients;
+  readonly srcBucket: string;
+  readonly dstBucket: string;
+  readonly deps: (options?: Partial<TransferOptions>) => TransferDeps;
+}
+
+export const MIB = 1024 * 1024;
+
+export async function engineFixture(prefix: string): Promise<EngineFixture> {
+  applyStackEnv();
+  const config = localConfig();
+  const clients = createClients(
+    config,
+    await loadCredentials(config.credentialsParameter, undefined),
+  );
+  const id = randomUUID().slice(0, 8);
+  const srcBucket = `${prefix}-src-${id}`;
+  const dstBucket = `${prefix}-dst-${id}`;
+  await clients.sourceS3.send(new CreateBucketCommand({ Bucket: srcBucket }));
+  await clients.destinationS3.send(new CreateBucketCommand({ Bucket: dstBucket }));
+  const logger = createLogger({ service: "test", level: "error" });
+  return {
+    clients,
+    srcBucket,
+    dstBucket,
+    deps: (options = {}) => ({
+      source: clients.sourceS3,
+      destination: clients.destinationS3,
+      budget: new MemoryBudget(config.memoryBudgetBytes),
+      options: { ...transferOptionsFromConfig(config), retryBaseDelayMs: 20, ...options },
+      logger,
+    }),
+  };
+}
+
+/** Seeded-enough random bytes. */
+export function bytes(size: number): Buffer {
+  return randomBytes(size);
+}
+
+export async function put(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  body: Buffer,
+  extra: Partial<PutObjectCommandInput> = {},
+): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...extra }));
+}
+
+export async function get(s3: S3Client, bucket: string, key: string): Promise<Buffer> {
+  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Buffer.from((await out.Body?.transformToByteArray()) ?? []);
+}
+
+/**
+ * Sets a radosgw option at run time through its admin socket (e.g. a smaller
+ * rgw_multipart_min_part_size so a test can make 1,000+ parts out of a few MiB).
+ */
+export function setRgwOption(name: string, value: string): void {
+  const conf = readStackEnv().LOCAL_CEPH_CONF ?? join(ROOT, ".local", "ceph", "ceph.conf");
+  const asok = join(ROOT, ".local", "ceph", "run", "ceph-client.rgw.a.asok");
+  execFileSync(
+    "timeout",
+    ["10", "ceph", "--conf", conf, "daemon", asok, "config", "set", name, value],
+    {
+      stdio: "ignore",
+    },
+  );
+}
+
+/** Waits past the source's Last-Modified second, so an upload started now counts as newer. */
+export function waitPastLastModified(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 2_100));
+}
