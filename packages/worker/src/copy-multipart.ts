@@ -1,4 +1,8 @@
-import { CompleteMultipartUploadCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import {
+  CompleteMultipartUploadCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+} from "@aws-sdk/client-s3";
 import { type CopyJob, classifyAwsError, ObjectError, RetryableError } from "@s3-migration/common";
 import { compositeEtag, unquote } from "./checksums.js";
 import type { CopyContext, CopyResult } from "./copy-types.js";
@@ -6,7 +10,13 @@ import { abortUpload, listAllParts } from "./destination-uploads.js";
 import { openUpload } from "./open-upload.js";
 import { mirrorLayout, type PartLayout, planLayout } from "./part-layout.js";
 import { SourceChangedError } from "./retry.js";
-import { headFirstPart, headSource, pinSource, type SourceObject } from "./source-object.js";
+import {
+  headFirstPart,
+  headSource,
+  pinSource,
+  type SourceObject,
+  sourcePartsHaveSizes,
+} from "./source-object.js";
 import { destinationEtagsAreMd5 } from "./transfer-options.js";
 import { type PartTarget, uploadParts } from "./upload-parts.js";
 
@@ -199,6 +209,28 @@ async function completeVerified(
     );
   }
   if (layout.origin === "mirror" && etag !== source.etag) {
+    await explainMirrorMismatch(target, layout, source, etag, ctx);
+  }
+  return { etag, resent };
+}
+
+/**
+ * A copy cut on the source's own part boundaries must end with the source's ETag. If it does
+ * not, either the source was cut unevenly after all (the copy is right: keep it, with a
+ * warning) or bytes changed between the source and the worker: then the destination object
+ * is deleted and the copy fails as retryable, so a corrupt object never stays.
+ */
+async function explainMirrorMismatch(
+  target: PartTarget,
+  layout: PartLayout,
+  source: SourceObject,
+  etag: string,
+  ctx: CopyContext,
+): Promise<void> {
+  const { deps, signal } = ctx;
+  const { job } = target;
+  const sizes = layout.parts.map((p) => p.size);
+  if (!(await sourcePartsHaveSizes(deps.source, job, source, sizes, signal))) {
     deps.logger.warn(
       "source parts were not uniform; destination verified by the worker's MD5s only",
       {
@@ -207,6 +239,12 @@ async function completeVerified(
         etag,
       },
     );
+    return;
   }
-  return { etag, resent };
+  await deps.destination.send(new DeleteObjectCommand({ Bucket: job.dstBucket, Key: job.dstKey }), {
+    abortSignal: signal,
+  });
+  throw new RetryableError(
+    `destination ETag ${etag} differs from the source's ${source.etag} although both have the same parts: bytes changed between source and worker; destination object deleted`,
+  );
 }

@@ -77,8 +77,9 @@ export async function headSource(
 }
 
 /**
- * The size of the source's first part, asked with HeadObject PartNumber=1. `undefined` when
- * the service ignores PartNumber (Ceph answers with the whole object and no PartsCount).
+ * The source's part count and first part size (HeadObject PartNumber=1), when its last part
+ * (PartNumber=N) has the size a uniform cut predicts. `undefined` when the service ignores
+ * PartNumber (Ceph answers with the whole object and no PartsCount) or the cut is uneven.
  */
 export async function headFirstPart(
   s3: S3Send,
@@ -100,7 +101,52 @@ export async function headFirstPart(
   if (partsCount === undefined || firstPartSize === undefined || firstPartSize >= source.size) {
     return undefined;
   }
+  // A last part of the size a uniform cut predicts rules out most uneven uploads up front.
+  const lastPartSize = await headPartSize(s3, job, source, partsCount, signal);
+  if (lastPartSize !== source.size - (partsCount - 1) * firstPartSize) return undefined;
   return { partsCount, firstPartSize };
+}
+
+/** HeadObject of part `partNumber` of the source: its length, or undefined when not revealed. */
+async function headPartSize(
+  s3: S3Send,
+  job: CopyJob,
+  source: SourceObject,
+  partNumber: number,
+  signal: AbortSignal | undefined,
+): Promise<number | undefined> {
+  const out = await s3.send(
+    new HeadObjectCommand({
+      Bucket: job.srcBucket,
+      Key: job.srcKey,
+      PartNumber: partNumber,
+      ...pinSource(source, source.versionId !== undefined),
+    }),
+    { abortSignal: signal },
+  );
+  return out.PartsCount === undefined ? undefined : out.ContentLength;
+}
+
+/**
+ * True when every source part has the size `sizes` says (one HeadObject per part, a few at a
+ * time). Used after a mirrored copy whose ETag differs from the source's, to tell a source cut
+ * unevenly (the copy is still right) from bytes changed on their way (it is not).
+ */
+export async function sourcePartsHaveSizes(
+  s3: S3Send,
+  job: CopyJob,
+  source: SourceObject,
+  sizes: readonly number[],
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  for (let i = 0; i < sizes.length; i += 8) {
+    const batch = sizes
+      .slice(i, i + 8)
+      .map((_, j) => headPartSize(s3, job, source, i + j + 1, signal));
+    const got = await Promise.all(batch);
+    if (got.some((size, j) => size !== sizes[i + j])) return false;
+  }
+  return true;
 }
 
 /**
