@@ -86,6 +86,7 @@ async function copyOnce(
       etag,
       sourceEtag: source.etag,
       versionId: source.versionId,
+      uploadId: upload.uploadId,
       restarts,
       durationMs: Date.now() - started,
     };

@@ -59,6 +59,8 @@ export interface CopyResult {
   readonly sourceEtag: string;
   /** The source version copied, when the source has versions. */
   readonly versionId: string | undefined;
+  /** The multipart upload that became the object. */
+  readonly uploadId?: string | undefined;
   /** Times the copy started over because the source changed under it. */
   readonly restarts: number;
   readonly durationMs: number;

@@ -7,7 +7,10 @@ export type {
   PartProgress,
   TransferDeps,
 } from "./copy-types.js";
+export { setVisibility, startHeartbeat } from "./heartbeat.js";
+export { InstanceMetadata, watchSpotInterruption } from "./instance-metadata.js";
 export { MemoryBudget } from "./memory-budget.js";
+export { MessageProcessor, type ProcessorDeps, retryDelaySec } from "./message-processor.js";
 export type { PartLayout, PartSpec } from "./part-layout.js";
 export {
   MAX_OBJECT_SIZE,
@@ -18,5 +21,8 @@ export {
   partSizeFor,
   planLayout,
 } from "./part-layout.js";
+export { type LoopEnd, PollLoop, type PollLoopOptions } from "./poll-loop.js";
 export type { S3Send } from "./s3-send.js";
+export { type StatusItem, StatusStore } from "./status-store.js";
+export { METRICS_NAMESPACE, ThroughputMetrics } from "./throughput-metrics.js";
 export { type TransferOptions, transferOptionsFromConfig } from "./transfer-options.js";

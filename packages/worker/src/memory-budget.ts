@@ -37,20 +37,22 @@ export class MemoryBudget {
       this.#take(bytes);
     } else {
       await new Promise<void>((resolve, reject) => {
-        const waiter = { bytes, resolve };
-        this.#waiters.push(waiter);
-        signal?.addEventListener(
-          "abort",
-          () => {
-            const i = this.#waiters.indexOf(waiter);
-            if (i >= 0) {
-              this.#waiters.splice(i, 1);
-              reject(signal.reason);
-              this.#drain();
-            }
+        const onAbort = () => {
+          const i = this.#waiters.indexOf(waiter);
+          if (i < 0) return;
+          this.#waiters.splice(i, 1);
+          reject(signal?.reason);
+          this.#drain();
+        };
+        const waiter = {
+          bytes,
+          resolve: () => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
           },
-          { once: true },
-        );
+        };
+        this.#waiters.push(waiter);
+        signal?.addEventListener("abort", onAbort, { once: true });
       });
     }
     let released = false;

@@ -97,6 +97,13 @@ export interface Config {
   readonly destinationKmsKeyId: string;
   /** `CopyObjectTags`: copy the source's object tags (one GetObjectTagging per object). @default false */
   readonly copyObjectTags: boolean;
+  /** `PollWaitSeconds`: SQS long-poll wait. @default 20 */
+  readonly pollWaitSeconds: number;
+  /**
+   * `InstanceMetadataEndpoint`: EC2 instance metadata (IMDSv2) for the Spot interruption notice
+   * and the instance id; `undefined` when set to `none` (local runs). @default "http://169.254.169.254"
+   */
+  readonly instanceMetadataEndpoint: string | undefined;
   /** `MemoryBudgetMB` in bytes: part buffers held by one worker process at once. @default 2048 MiB */
   readonly memoryBudgetBytes: number;
 }

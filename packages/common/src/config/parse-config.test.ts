@@ -44,6 +44,12 @@ const OPTIONAL: Record<string, { field: keyof Config; dflt: unknown; bad: string
   DestinationSse: { field: "destinationSse", dflt: "NONE", bad: "kms" },
   DestinationKmsKeyId: { field: "destinationKmsKeyId", dflt: "", bad: "alias/x" },
   CopyObjectTags: { field: "copyObjectTags", dflt: false, bad: "all" },
+  PollWaitSeconds: { field: "pollWaitSeconds", dflt: 20, bad: "21" },
+  InstanceMetadataEndpoint: {
+    field: "instanceMetadataEndpoint",
+    dflt: "http://169.254.169.254",
+    bad: "169.254.169.254",
+  },
 };
 const ENDPOINTS: Record<string, "s3" | "sqs" | "dynamodb" | "ssm"> = {
   S3Endpoint: "s3",
@@ -174,6 +180,11 @@ describe("parseConfig", () => {
   it("warns about, but accepts, keys of the original tool that mean nothing here", () => {
     const { warnings } = parseConfig({ ...BASE, LocalProfileMode: "False" }, "/");
     expect(warnings).toEqual([expect.stringContaining("LocalProfileMode")]);
+  });
+
+  it("turns the instance metadata watcher off with none", () => {
+    const { config } = parseConfig({ ...BASE, InstanceMetadataEndpoint: "none" }, "/");
+    expect(config.instanceMetadataEndpoint).toBeUndefined();
   });
 
   it("accepts a KMS key with aws:kms encryption", () => {

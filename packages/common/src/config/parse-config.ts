@@ -45,6 +45,8 @@ export const CONFIG_KEYS = [
   "DestinationSse",
   "DestinationKmsKeyId",
   "CopyObjectTags",
+  "PollWaitSeconds",
+  "InstanceMetadataEndpoint",
 ] as const;
 
 /** Keys of the original tool that mean nothing here; accepted so old files load, with a warning. */
@@ -181,6 +183,11 @@ export function parseConfig(raw: Readonly<Record<string, string>>, baseDir: stri
     destinationSse,
     destinationKmsKeyId,
     copyObjectTags: r.boolean("CopyObjectTags", false),
+    pollWaitSeconds: r.integer("PollWaitSeconds", 20, 0, 20, "seconds"),
+    instanceMetadataEndpoint:
+      r.text("InstanceMetadataEndpoint")?.toLowerCase() === "none"
+        ? undefined
+        : (r.url("InstanceMetadataEndpoint") ?? "http://169.254.169.254"),
   };
   if (r.problems.length > 0) throw new ConfigError("invalid configuration", r.problems);
   return { config: Object.freeze(config), warnings };

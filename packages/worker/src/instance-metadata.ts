@@ -1,0 +1,70 @@
+import type { Logger } from "@s3-migration/common";
+
+const TOKEN_TTL_SEC = 21_600;
+const REQUEST_TIMEOUT_MS = 1_000;
+
+/**
+ * EC2 instance metadata over IMDSv2 (a session token first; IMDSv1 is off on our instances).
+ * Every failure to reach it answers `undefined`: off EC2 it simply is not there.
+ */
+export class InstanceMetadata {
+  readonly #endpoint: string;
+  #token: { value: string; expires: number } | undefined;
+
+  constructor(endpoint: string) {
+    this.#endpoint = endpoint.replace(/\/$/, "");
+  }
+
+  /** The text at `/latest/meta-data/<path>`, or undefined (404, unreachable, timeout). */
+  async get(path: string): Promise<string | undefined> {
+    try {
+      const token = await this.#sessionToken();
+      const res = await fetch(`${this.#endpoint}/latest/meta-data/${path}`, {
+        headers: { "X-aws-ec2-metadata-token": token },
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      return res.ok ? await res.text() : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async #sessionToken(): Promise<string> {
+    if (this.#token && this.#token.expires > Date.now()) return this.#token.value;
+    const res = await fetch(`${this.#endpoint}/latest/api/token`, {
+      method: "PUT",
+      headers: { "X-aws-ec2-metadata-token-ttl-seconds": String(TOKEN_TTL_SEC) },
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    if (!res.ok) throw new Error(`IMDS token request answered ${res.status}`);
+    const value = await res.text();
+    this.#token = { value, expires: Date.now() + (TOKEN_TTL_SEC - 60) * 1000 };
+    return value;
+  }
+}
+
+/**
+ * Polls for the Spot interruption notice (`spot/instance-action`, present about two minutes
+ * before the instance is reclaimed) and calls `onNotice` once. Returns the stop function.
+ */
+export function watchSpotInterruption(
+  imds: InstanceMetadata,
+  logger: Logger,
+  onNotice: (action: string) => void,
+  everyMs = 5_000,
+): () => void {
+  let stopped = false;
+  const timer = setInterval(async () => {
+    const action = await imds.get("spot/instance-action");
+    if (action === undefined || stopped) return;
+    stopped = true;
+    clearInterval(timer);
+    logger.warn("spot interruption notice", { action });
+    onNotice(action);
+  }, everyMs);
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}

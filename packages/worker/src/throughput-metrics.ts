@@ -1,0 +1,70 @@
+import type { Logger } from "@s3-migration/common";
+
+/** CloudWatch namespace of the worker's Embedded Metric Format lines. */
+export const METRICS_NAMESPACE = "S3Migration";
+
+/** The counters one EMF line carries. */
+export interface MetricCounts {
+  BytesCopied: number;
+  ObjectsCopied: number;
+  ObjectsFailed: number;
+  RetryableErrors: number;
+}
+
+const UNITS: Record<keyof MetricCounts, string> = {
+  BytesCopied: "Bytes",
+  ObjectsCopied: "Count",
+  ObjectsFailed: "Count",
+  RetryableErrors: "Count",
+};
+
+/**
+ * Adds up bytes (per part, so a 2 TB object shows progress long before it ends), objects and
+ * errors, and writes them once per interval as one log line in CloudWatch Embedded Metric
+ * Format: the CloudWatch agent turns it into metrics with no metric filter to maintain.
+ */
+export class ThroughputMetrics {
+  #counts: MetricCounts = zero();
+  readonly #logger: Logger;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(logger: Logger, intervalMs = 60_000) {
+    this.#logger = logger;
+    this.#timer = setInterval(() => this.flush(), intervalMs);
+    this.#timer.unref();
+  }
+
+  add(name: keyof MetricCounts, value = 1): void {
+    this.#counts[name] += value;
+  }
+
+  /** Writes the counts since the last flush (nothing when all are zero). */
+  flush(): void {
+    const counts = this.#counts;
+    this.#counts = zero();
+    if (Object.values(counts).every((v) => v === 0)) return;
+    this.#logger.info("throughput", {
+      _aws: {
+        Timestamp: Date.now(),
+        CloudWatchMetrics: [
+          {
+            Namespace: METRICS_NAMESPACE,
+            Dimensions: [[]],
+            Metrics: Object.entries(UNITS).map(([Name, Unit]) => ({ Name, Unit })),
+          },
+        ],
+      },
+      ...counts,
+    });
+  }
+
+  /** Stops the timer and writes what is left. */
+  close(): void {
+    clearInterval(this.#timer);
+    this.flush();
+  }
+}
+
+function zero(): MetricCounts {
+  return { BytesCopied: 0, ObjectsCopied: 0, ObjectsFailed: 0, RetryableErrors: 0 };
+}

@@ -1,0 +1,184 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { ScanCommand } from "@aws-sdk/client-dynamodb";
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+} from "@aws-sdk/client-sqs";
+import { type CopyJob, formatJobMessage } from "@s3-migration/common";
+import { type EngineFixture, engineFixture } from "./engine.js";
+import { LOCAL_INI, ROOT, readStackEnv } from "./local-stack.js";
+import { ensureQueues, ensureStatusTable } from "./provision.js";
+
+/** A worker process started by a test, with its JSON log lines. */
+export interface WorkerProcess {
+  readonly child: ChildProcess;
+  readonly lines: Record<string, unknown>[];
+  /** Resolves with the exit code (or the signal name). */
+  readonly exited: Promise<number | string>;
+  /** Resolves with the first log line that matches. */
+  waitFor(
+    match: (line: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
+}
+
+export interface WorkerFixture extends EngineFixture {
+  readonly name: string;
+  readonly queueUrl: string;
+  readonly dlqUrl: string;
+  sendJobs(jobs: readonly CopyJob[]): Promise<void>;
+  sendBodies(bodies: readonly string[]): Promise<void>;
+  spawnWorker(args?: string[], env?: Record<string, string>): WorkerProcess;
+  statusItems(): Promise<Record<string, { S?: string; N?: string }>[]>;
+  queueCounts(url?: string): Promise<{ visible: number; inFlight: number }>;
+  /** Receives (and leaves) what is in the DLQ. */
+  dlqBodies(): Promise<string[]>;
+}
+
+/** Ini keys applied to every worker of the fixture, as S3MIG_ variables. */
+export function overridesEnv(overrides: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(overrides).map(([k, v]) => [`S3MIG_${k}`, v]));
+}
+
+/** Buckets, a queue with its DLQ and a status table of its own, and a way to run workers on them. */
+export async function workerFixture(
+  prefix: string,
+  queue: { visibilityTimeoutSec: number; maxReceiveCount: number },
+  overrides: Record<string, string> = {},
+): Promise<WorkerFixture> {
+  const engine = await engineFixture(prefix);
+  const name = `${prefix}-${randomUUID().slice(0, 8)}`;
+  const { sqs, dynamodb } = engine.clients;
+  const { queueUrl, dlqUrl } = await ensureQueues(sqs, name, `${name}-DLQ`, queue);
+  await ensureStatusTable(dynamodb, name);
+  const baseEnv = {
+    ...readStackEnv(),
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    ...overridesEnv({
+      table_queue_name: name,
+      Des_bucket_default: engine.dstBucket,
+      PollWaitSeconds: "1",
+      ...overrides,
+    }),
+  };
+  const send = async (bodies: readonly string[]) => {
+    for (let i = 0; i < bodies.length; i += 10) {
+      const entries = bodies
+        .slice(i, i + 10)
+        .map((MessageBody, n) => ({ Id: String(n), MessageBody }));
+      const out = await sqs.send(
+        new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }),
+      );
+      if ((out.Failed ?? []).length > 0)
+        throw new Error(`send failed: ${JSON.stringify(out.Failed)}`);
+    }
+  };
+  return {
+    ...engine,
+    name,
+    queueUrl,
+    dlqUrl,
+    sendJobs: (jobs) => send(jobs.map(formatJobMessage)),
+    sendBodies: send,
+    spawnWorker: (args = [], env = {}) =>
+      spawnWorker(["--config", LOCAL_INI, ...args], { ...baseEnv, ...env }),
+    statusItems: async () => {
+      const out = await dynamodb.send(new ScanCommand({ TableName: name, ConsistentRead: true }));
+      return (out.Items ?? []) as Record<string, { S?: string; N?: string }>[];
+    },
+    queueCounts: async (url = queueUrl) => {
+      const out = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: url,
+          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        }),
+      );
+      return {
+        visible: Number(out.Attributes?.ApproximateNumberOfMessages ?? 0),
+        inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+      };
+    },
+    dlqBodies: async () => {
+      const out = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: dlqUrl,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 0,
+          WaitTimeSeconds: 1,
+        }),
+      );
+      return (out.Messages ?? []).map((m) => m.Body ?? "");
+    },
+  };
+}
+
+function spawnWorker(args: string[], env: Record<string, string>): WorkerProcess {
+  // One process (node with tsx's loader), not the tsx CLI, which runs the program in a child
+  // process: a kill -9 must hit the worker itself.
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(ROOT, "packages", "worker", "src", "main.ts"), ...args],
+    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const lines: Record<string, unknown>[] = [];
+  const waiters: {
+    match: (l: Record<string, unknown>) => boolean;
+    resolve: (l: Record<string, unknown>) => void;
+  }[] = [];
+  let buffer = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    buffer += chunk.toString();
+    const parts = buffer.split("\n");
+    buffer = parts.pop() ?? "";
+    for (const text of parts.filter(Boolean)) {
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(text);
+      } catch {
+        line = { message: text };
+      }
+      lines.push(line);
+      for (const w of [...waiters]) {
+        if (w.match(line)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
+    }
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | string>((resolve) =>
+    child.on("exit", (code, signal) => {
+      if (code !== 0 && code !== null && stderr) process.stderr.write(`worker stderr: ${stderr}\n`);
+      resolve(code ?? signal ?? "unknown");
+    }),
+  );
+  return {
+    child,
+    lines,
+    exited,
+    waitFor: (match, timeoutMs = 60_000) => {
+      const seen = lines.find(match);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error("log line did not come in time")),
+          timeoutMs,
+        );
+        waiters.push({
+          match,
+          resolve: (l) => {
+            clearTimeout(timer);
+            resolve(l);
+          },
+        });
+      });
+    },
+  };
+}

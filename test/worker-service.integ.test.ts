@@ -1,0 +1,153 @@
+import { createHash } from "node:crypto";
+import type { CopyJob } from "@s3-migration/common";
+import { destroyClients } from "@s3-migration/common";
+import { afterAll, describe, expect, it } from "vitest";
+import { bytes, get, MIB, put, waitPastLastModified } from "./support/engine.js";
+import { type WorkerFixture, workerFixture } from "./support/worker-fixture.js";
+
+const md5 = (b: Buffer) => createHash("md5").update(b).digest("hex");
+const fixtures: WorkerFixture[] = [];
+afterAll(() => {
+  for (const f of fixtures) destroyClients(f.clients);
+});
+
+async function fixture(prefix: string, vt: number, maxReceiveCount: number, overrides = {}) {
+  const f = await workerFixture(prefix, { visibilityTimeoutSec: vt, maxReceiveCount }, overrides);
+  fixtures.push(f);
+  return f;
+}
+
+/** Puts `count` objects of the given sizes and returns their jobs and bodies. */
+async function seed(f: WorkerFixture, keys: readonly string[], sizeOf: (i: number) => number) {
+  const jobs: CopyJob[] = [];
+  const bodies = new Map<string, Buffer>();
+  for (const [i, key] of keys.entries()) {
+    const body = bytes(sizeOf(i));
+    await put(f.clients.sourceS3, f.srcBucket, key, body);
+    bodies.set(key, body);
+    jobs.push({
+      srcBucket: f.srcBucket,
+      srcKey: key,
+      dstBucket: f.dstBucket,
+      dstKey: key,
+      size: body.length,
+    });
+  }
+  return { jobs, bodies };
+}
+
+describe("worker service on the local stack", () => {
+  it("two worker processes copy a mixed set once each, with matching status items", async () => {
+    // Prepare
+    const f = await fixture("svc-mixed", 30, 5);
+    const keys = Array.from(
+      { length: 24 },
+      (_, i) => `mixed/${i % 3 === 0 ? "中文 😀+%" : "plain"}/${i}.bin`,
+    );
+    const sizeOf = (i: number) => (i % 8 === 0 ? 9 * MIB + i : i * 997);
+    const { jobs, bodies } = await seed(f, keys, sizeOf);
+    await f.sendJobs(jobs);
+    // Act
+    const workers = [
+      f.spawnWorker(["--until-idle", "--idle-seconds", "2"]),
+      f.spawnWorker(["--until-idle", "--idle-seconds", "2"]),
+    ];
+    const codes = await Promise.all(workers.map((w) => w.exited));
+    // Assess
+    expect(codes).toEqual([0, 0]);
+    for (const [key, body] of bodies) {
+      expect(md5(await get(f.clients.destinationS3, f.dstBucket, key))).toBe(md5(body));
+    }
+    const items = await f.statusItems();
+    expect(items).toHaveLength(keys.length);
+    for (const item of items) {
+      expect(item.status?.S).toBe("done");
+      expect(item.attempts?.N).toBe("1");
+      expect(Number(item.bytesMoved?.N)).toBe(bodies.get(item.srcKey?.S ?? "")?.length);
+    }
+    const copiedBy = new Set(items.map((i) => i.workerId?.S));
+    expect(copiedBy.size).toBeGreaterThanOrEqual(1);
+    expect(await f.queueCounts()).toEqual({ visible: 0, inFlight: 0 });
+  });
+
+  it("a worker killed with -9 mid-object: the message comes back and another worker resumes it", async () => {
+    // Prepare: 24 parts, one at a time, so the kill lands mid-object.
+    const f = await fixture("svc-kill", 4, 5, { MaxThread: "1", LoggingLevel: "DEBUG" });
+    const { jobs, bodies } = await seed(f, ["kill/big.bin"], () => 120 * MIB);
+    await waitPastLastModified();
+    await f.sendJobs(jobs);
+    const first = f.spawnWorker();
+    await first.waitFor((l) => l.message === "part copied" && Number(l.partNumber) >= 2);
+    // Act
+    first.child.kill("SIGKILL");
+    expect(await first.exited).toBe("SIGKILL");
+    const second = f.spawnWorker(["--until-idle", "--idle-seconds", "2"]);
+    const copied = await second.waitFor((l) => l.message === "object copied");
+    // Assess
+    expect(await second.exited).toBe(0);
+    expect(Number(copied.partsReused)).toBeGreaterThanOrEqual(2);
+    expect(Number(copied.partsReused)).toBeLessThan(24);
+    const body = bodies.get("kill/big.bin") ?? Buffer.alloc(0);
+    expect((await get(f.clients.destinationS3, f.dstBucket, "kill/big.bin")).equals(body)).toBe(
+      true,
+    );
+    const [item] = await f.statusItems();
+    expect(item?.attempts?.N).toBe("2");
+  });
+
+  it("SIGTERM mid-object: exit 0 and the message is released at once for another worker", async () => {
+    // Prepare: a visibility timeout far longer than the test, so only a release explains a quick pickup.
+    const f = await fixture("svc-term", 120, 5, { MaxThread: "1", LoggingLevel: "DEBUG" });
+    const { jobs, bodies } = await seed(f, ["term/big.bin"], () => 120 * MIB);
+    await waitPastLastModified();
+    await f.sendJobs(jobs);
+    const first = f.spawnWorker();
+    await first.waitFor((l) => l.message === "part copied");
+    // Act
+    const t0 = Date.now();
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    const second = f.spawnWorker(["--until-idle", "--idle-seconds", "2"]);
+    const copied = await second.waitFor((l) => l.message === "object copied", 60_000);
+    // Assess
+    expect(Date.now() - t0).toBeLessThan(60_000);
+    expect(Number(copied.partsReused)).toBeGreaterThanOrEqual(1);
+    expect(await second.exited).toBe(0);
+    const body = bodies.get("term/big.bin") ?? Buffer.alloc(0);
+    expect((await get(f.clients.destinationS3, f.dstBucket, "term/big.bin")).equals(body)).toBe(
+      true,
+    );
+  });
+
+  it("poison messages end in the DLQ; test events vanish; a '+'-encoded event key copies the right object", async () => {
+    // Prepare
+    const f = await fixture("svc-events", 1, 2);
+    const key = "events/a b+c.txt";
+    const body = bytes(1234);
+    await put(f.clients.sourceS3, f.srcBucket, key, body);
+    const event = {
+      Records: [
+        {
+          eventSource: "aws:s3",
+          eventName: "ObjectCreated:Put",
+          s3: { bucket: { name: f.srcBucket }, object: { key: "events/a+b%2Bc.txt", size: 1234 } },
+        },
+      ],
+    };
+    await f.sendBodies([
+      "this is not a job",
+      JSON.stringify({ Service: "Amazon S3", Event: "s3:TestEvent", Bucket: f.srcBucket }),
+      JSON.stringify(event),
+    ]);
+    // Act
+    const worker = f.spawnWorker(["--until-idle", "--idle-seconds", "2"]);
+    expect(await worker.exited).toBe(0);
+    // Assess: Des_prefix_default of config/local.ini is "from-events/".
+    expect(
+      (await get(f.clients.destinationS3, f.dstBucket, `from-events/${key}`)).equals(body),
+    ).toBe(true);
+    expect(await f.dlqBodies()).toEqual(["this is not a job"]);
+    expect(worker.lines.filter((l) => l.message === "message ignored")).toHaveLength(1);
+    expect(await f.queueCounts()).toEqual({ visible: 0, inFlight: 0 });
+  });
+});
