@@ -51,7 +51,7 @@ export function watchSpotInterruption(
   imds: InstanceMetadata,
   logger: Logger,
   onNotice: (action: string) => void,
-  everyMs = 5_000,
+  everyMs = 2_000,
 ): () => void {
   let stopped = false;
   const timer = setInterval(async () => {
