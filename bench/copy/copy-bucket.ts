@@ -1,0 +1,100 @@
+/**
+ * Our copier as a standalone process: lists the source bucket (ListObjectsV2, paginated) and
+ * copies every object to the destination bucket with the worker's `copyObject`,
+ * `MaxParallelFile` objects at once, while the listing goes on. Prints one JSON line.
+ *
+ *   node --import tsx bench/copy/copy-bucket.ts --src bench-large-src --dst bench-large-dst \
+ *     [--max-thread 8] [--max-parallel-file 4] [--chunk-size 5] [--memory-budget-mb 512]
+ */
+import { parseArgs } from "node:util";
+import { createLogger, destroyClients } from "../../packages/common/src/index.js";
+import {
+  copyObject,
+  MemoryBudget,
+  transferOptionsFromConfig,
+} from "../../packages/worker/src/index.js";
+import { forEachLimit, type Listed, listPages, localClients } from "./s3.js";
+
+const started = performance.now();
+const { values } = parseArgs({
+  options: {
+    src: { type: "string" },
+    dst: { type: "string" },
+    "max-thread": { type: "string" },
+    "max-parallel-file": { type: "string" },
+    "chunk-size": { type: "string" },
+    "memory-budget-mb": { type: "string" },
+  },
+});
+if (!values.src || !values.dst) throw new Error("--src and --dst are required");
+const srcBucket = values.src;
+const dstBucket = values.dst;
+
+const overrides: Record<string, string> = {};
+for (const [flag, key] of [
+  ["max-thread", "MaxThread"],
+  ["max-parallel-file", "MaxParallelFile"],
+  ["chunk-size", "ChunkSize"],
+  ["memory-budget-mb", "MemoryBudgetMB"],
+] as const) {
+  const value = values[flag];
+  if (value !== undefined) overrides[key] = value;
+}
+
+const { config, clients } = await localClients(overrides);
+const budget = new MemoryBudget(config.memoryBudgetBytes);
+const deps = {
+  source: clients.sourceS3,
+  destination: clients.destinationS3,
+  budget,
+  options: transferOptionsFromConfig(config),
+  logger: createLogger({ service: "bench-copy", level: "warn" }),
+};
+
+/** The listing, one object at a time, fetched page by page as the copies consume it. */
+async function* objects(): AsyncGenerator<Listed> {
+  for await (const page of listPages(clients.sourceS3, srcBucket)) yield* page;
+}
+
+const copyStarted = performance.now();
+let count = 0;
+let bytes = 0;
+let multipart = 0;
+await forEachLimit(objects(), config.maxParallelFile, async (o) => {
+  const result = await copyObject(
+    { srcBucket, srcKey: o.key, dstBucket, dstKey: o.key, size: o.size },
+    deps,
+  );
+  count++;
+  bytes += result.bytes;
+  if (result.method === "multipart") multipart++;
+});
+const done = performance.now();
+destroyClients(clients);
+
+const seconds = (done - copyStarted) / 1000;
+const cpu = process.cpuUsage();
+console.log(
+  JSON.stringify({
+    tool: "ours",
+    objects: count,
+    bytes,
+    multipart,
+    seconds: round(seconds),
+    mibPerSec: round(bytes / 2 ** 20 / seconds),
+    objectsPerSec: round(count / seconds),
+    startupSeconds: round((copyStarted - started) / 1000),
+    cpuSeconds: round((cpu.user + cpu.system) / 1e6),
+    budgetPeakMiB: round(budget.peak / 2 ** 20),
+    settings: {
+      maxThread: config.maxThread,
+      maxParallelFile: config.maxParallelFile,
+      chunkSizeMiB: config.chunkSizeBytes / 2 ** 20,
+      memoryBudgetMiB: config.memoryBudgetBytes / 2 ** 20,
+    },
+  }),
+);
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

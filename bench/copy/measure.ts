@@ -1,0 +1,152 @@
+/**
+ * Runs one copier process under GNU time (`/usr/bin/time -v`) and samples the CPU the S3
+ * server (radosgw + its OSD) and the whole machine spent meanwhile.
+ */
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, readStackEnv } from "../../test/support/local-stack.js";
+
+export const BENCH_DIR = join(ROOT, ".local", "bench");
+export const RCLONE_CONF = join(BENCH_DIR, "rclone.conf");
+
+export interface Measured {
+  readonly exitCode: number;
+  readonly wallSeconds: number;
+  readonly userSeconds: number;
+  readonly systemSeconds: number;
+  readonly peakRssMiB: number;
+  /** radosgw + ceph-osd CPU seconds during the run. */
+  readonly serverCpuSeconds: number;
+  /** CPU seconds of the whole machine during the run (everything, other users included). */
+  readonly machineCpuSeconds: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The rclone config: two S3 remotes, `global` (:7480) and `china` (:7481), with their keys. */
+export function writeRcloneConfig(): void {
+  const env = readStackEnv();
+  const cn = JSON.parse(readFileSync(join(ROOT, ".local", "credentials.json"), "utf8")) as Record<
+    string,
+    string
+  >;
+  const remote = (name: string, key?: string, secret?: string, region?: string, url?: string) =>
+    [
+      `[${name}]`,
+      "type = s3",
+      "provider = Ceph",
+      "env_auth = false",
+      `access_key_id = ${key}`,
+      `secret_access_key = ${secret}`,
+      `region = ${region}`,
+      `endpoint = ${url}`,
+      "no_check_bucket = true",
+      "",
+    ].join("\n");
+  writeFileSync(
+    RCLONE_CONF,
+    remote(
+      "global",
+      env.AWS_ACCESS_KEY_ID,
+      env.AWS_SECRET_ACCESS_KEY,
+      env.AWS_REGION,
+      env.AWS_ENDPOINT_URL_S3,
+    ) + remote("china", cn.aws_access_key_id, cn.aws_secret_access_key, cn.region, cn.endpoint),
+    { mode: 0o600 },
+  );
+}
+
+/** The command lines of both tools for one bucket pair. */
+export function commands(src: string, dst: string): Record<"ours" | "rclone", string[]> {
+  return {
+    ours: [
+      process.execPath,
+      "--import",
+      "tsx",
+      "bench/copy/copy-bucket.ts",
+      "--src",
+      src,
+      "--dst",
+      dst,
+    ],
+    rclone: [
+      "rclone",
+      "copy",
+      `global:${src}`,
+      `china:${dst}`,
+      "--config",
+      RCLONE_CONF,
+      "--transfers",
+      "8",
+      "--checkers",
+      "16",
+      "--s3-upload-concurrency",
+      "8",
+      "--s3-chunk-size",
+      "8M",
+    ],
+  };
+}
+
+export async function measure(argv: readonly string[]): Promise<Measured> {
+  const timeFile = join(BENCH_DIR, "time.txt");
+  const server = serverPids();
+  const [server0, machine0] = [server.map(procCpu), machineCpu()];
+  const started = performance.now();
+  const child = spawn("/usr/bin/time", ["-v", "-o", timeFile, ...argv], {
+    cwd: ROOT,
+    env: childEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d));
+  child.stderr.on("data", (d: Buffer) => (stderr += d));
+  const exitCode = await new Promise<number>((r) => child.on("close", (code) => r(code ?? 1)));
+  const wallSeconds = (performance.now() - started) / 1000;
+  const serverCpuSeconds = server.reduce((n, pid, i) => n + procCpu(pid) - (server0[i] ?? 0), 0);
+  const machineCpuSeconds = machineCpu() - machine0;
+  const t = readFileSync(timeFile, "utf8");
+  const field = (label: string) => Number(new RegExp(`${label}: ([\\d.]+)`).exec(t)?.[1] ?? NaN);
+  return {
+    exitCode,
+    wallSeconds,
+    userSeconds: field("User time \\(seconds\\)"),
+    systemSeconds: field("System time \\(seconds\\)"),
+    peakRssMiB: field("Maximum resident set size \\(kbytes\\)") / 1024,
+    serverCpuSeconds,
+    machineCpuSeconds,
+    stdout,
+    stderr,
+  };
+}
+
+/** The endpoints are plain HTTP; rclone refuses to start when AWS_CA_BUNDLE is set. */
+function childEnv(): NodeJS.ProcessEnv {
+  const { AWS_CA_BUNDLE: _, ...env } = process.env;
+  return { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+}
+
+const TICKS = 100; // USER_HZ on Linux
+
+function serverPids(): number[] {
+  return ["rgw", "osd"].map((n) =>
+    Number(readFileSync(join(ROOT, ".local", "run", `${n}.pid`), "utf8").trim()),
+  );
+}
+
+/** utime + stime of one process, in seconds. */
+function procCpu(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+}
+
+/** Busy CPU seconds of the machine (all but idle and iowait). */
+function machineCpu(): number {
+  const [, ...f] = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/);
+  const n = f.map(Number);
+  const busy = n.reduce((a, b) => a + b, 0) - (n[3] ?? 0) - (n[4] ?? 0);
+  return busy / TICKS;
+}
