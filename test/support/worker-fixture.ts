@@ -16,6 +16,8 @@ import { ensureQueues, ensureStatusTable } from "./provision.js";
 export interface WorkerProcess {
   readonly child: ChildProcess;
   readonly lines: Record<string, unknown>[];
+  /** Everything the process wrote so far. */
+  readonly text: { stdout: string; stderr: string };
   /** Resolves with the exit code (or the signal name). */
   readonly exited: Promise<number | string>;
   /** Resolves with the first log line that matches. */
@@ -32,6 +34,8 @@ export interface WorkerFixture extends EngineFixture {
   sendJobs(jobs: readonly CopyJob[]): Promise<void>;
   sendBodies(bodies: readonly string[]): Promise<void>;
   spawnWorker(args?: string[], env?: Record<string, string>): WorkerProcess;
+  /** Runs the jobsender on the fixture's queue and table. */
+  spawnJobsender(args?: string[], env?: Record<string, string>): WorkerProcess;
   statusItems(): Promise<Record<string, { S?: string; N?: string }>[]>;
   queueCounts(url?: string): Promise<{ visible: number; inFlight: number }>;
   /** Receives (and leaves) what is in the DLQ. */
@@ -84,7 +88,9 @@ export async function workerFixture(
     sendJobs: (jobs) => send(jobs.map(formatJobMessage)),
     sendBodies: send,
     spawnWorker: (args = [], env = {}) =>
-      spawnWorker(["--config", LOCAL_INI, ...args], { ...baseEnv, ...env }),
+      spawnProgram("worker", ["--config", LOCAL_INI, ...args], { ...baseEnv, ...env }),
+    spawnJobsender: (args = [], env = {}) =>
+      spawnProgram("jobsender", ["--config", LOCAL_INI, ...args], { ...baseEnv, ...env }),
     statusItems: async () => {
       const out = await dynamodb.send(new ScanCommand({ TableName: name, ConsistentRead: true }));
       return (out.Items ?? []) as Record<string, { S?: string; N?: string }>[];
@@ -115,53 +121,58 @@ export async function workerFixture(
   };
 }
 
-function spawnWorker(args: string[], env: Record<string, string>): WorkerProcess {
+/** A worker or jobsender process; JSON lines from stdout and stderr are collected. */
+export function spawnProgram(
+  program: "worker" | "jobsender",
+  args: string[],
+  env: Record<string, string>,
+): WorkerProcess {
   // One process (node with tsx's loader), not the tsx CLI, which runs the program in a child
-  // process: a kill -9 must hit the worker itself.
+  // process: a kill -9 must hit the program itself.
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", join(ROOT, "packages", "worker", "src", "main.ts"), ...args],
+    ["--import", "tsx", join(ROOT, "packages", program, "src", "main.ts"), ...args],
     { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   const lines: Record<string, unknown>[] = [];
+  const text = { stdout: "", stderr: "" };
   const waiters: {
     match: (l: Record<string, unknown>) => boolean;
     resolve: (l: Record<string, unknown>) => void;
   }[] = [];
-  let buffer = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    buffer += chunk.toString();
-    const parts = buffer.split("\n");
-    buffer = parts.pop() ?? "";
-    for (const text of parts.filter(Boolean)) {
-      let line: Record<string, unknown>;
-      try {
-        line = JSON.parse(text);
-      } catch {
-        line = { message: text };
-      }
-      lines.push(line);
-      for (const w of [...waiters]) {
-        if (w.match(line)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(line);
+  const collect = (stream: "stdout" | "stderr") => {
+    let buffer = "";
+    return (chunk: Buffer) => {
+      text[stream] += chunk.toString();
+      buffer += chunk.toString();
+      const parts = buffer.split("\n");
+      buffer = parts.pop() ?? "";
+      for (const part of parts.filter((p) => p.startsWith("{"))) {
+        let line: Record<string, unknown>;
+        try {
+          line = JSON.parse(part);
+        } catch {
+          continue;
+        }
+        lines.push(line);
+        for (const w of [...waiters]) {
+          if (w.match(line)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(line);
+          }
         }
       }
-    }
-  });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
+    };
+  };
+  child.stdout?.on("data", collect("stdout"));
+  child.stderr?.on("data", collect("stderr"));
   const exited = new Promise<number | string>((resolve) =>
-    child.on("exit", (code, signal) => {
-      if (code !== 0 && code !== null && stderr) process.stderr.write(`worker stderr: ${stderr}\n`);
-      resolve(code ?? signal ?? "unknown");
-    }),
+    child.on("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
   );
   return {
     child,
     lines,
+    text,
     exited,
     waitFor: (match, timeoutMs = 60_000) => {
       const seen = lines.find(match);

@@ -97,6 +97,14 @@ export interface Config {
   readonly destinationKmsKeyId: string;
   /** `CopyObjectTags`: copy the source's object tags (one GetObjectTagging per object). @default false */
   readonly copyObjectTags: boolean;
+  /** `JobsenderCompare`: what makes a destination object differ. @default "size" */
+  readonly jobsenderCompare: "size" | "size+etag";
+  /**
+   * `IgnoreListFile`: patterns of objects the jobsender never sends (absolute, or relative to the
+   * ini file's folder). `required` is false for the default name, which may be absent.
+   * @default "s3_migration_ignore_list.txt"
+   */
+  readonly ignoreList: { readonly path: string; readonly required: boolean };
   /** `PollWaitSeconds`: SQS long-poll wait. @default 20 */
   readonly pollWaitSeconds: number;
   /**

@@ -45,6 +45,12 @@ const OPTIONAL: Record<string, { field: keyof Config; dflt: unknown; bad: string
   DestinationKmsKeyId: { field: "destinationKmsKeyId", dflt: "", bad: "alias/x" },
   CopyObjectTags: { field: "copyObjectTags", dflt: false, bad: "all" },
   PollWaitSeconds: { field: "pollWaitSeconds", dflt: 20, bad: "21" },
+  JobsenderCompare: { field: "jobsenderCompare", dflt: "size", bad: "etag" },
+  IgnoreListFile: {
+    field: "ignoreList",
+    dflt: { path: "/etc/s3mig/s3_migration_ignore_list.txt", required: false },
+    bad: "",
+  },
   InstanceMetadataEndpoint: {
     field: "instanceMetadataEndpoint",
     dflt: "http://169.254.169.254",

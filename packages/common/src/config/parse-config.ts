@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { ConfigError } from "../errors.js";
 import {
   type ChecksumMode,
@@ -47,6 +48,8 @@ export const CONFIG_KEYS = [
   "CopyObjectTags",
   "PollWaitSeconds",
   "InstanceMetadataEndpoint",
+  "JobsenderCompare",
+  "IgnoreListFile",
 ] as const;
 
 /** Keys of the original tool that mean nothing here; accepted so old files load, with a warning. */
@@ -183,6 +186,15 @@ export function parseConfig(raw: Readonly<Record<string, string>>, baseDir: stri
     destinationSse,
     destinationKmsKeyId,
     copyObjectTags: r.boolean("CopyObjectTags", false),
+    jobsenderCompare: r.oneOf<"size" | "size+etag">(
+      "JobsenderCompare",
+      ["size", "size+etag"],
+      "size",
+    ),
+    ignoreList: {
+      path: resolve(baseDir, r.text("IgnoreListFile") ?? "s3_migration_ignore_list.txt"),
+      required: r.text("IgnoreListFile") !== undefined,
+    },
     pollWaitSeconds: r.integer("PollWaitSeconds", 20, 0, 20, "seconds"),
     instanceMetadataEndpoint:
       r.text("InstanceMetadataEndpoint")?.toLowerCase() === "none"
