@@ -1,0 +1,116 @@
+import type { BucketMapping, JobType } from "@s3-migration/common";
+import { Aws } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+
+/** A bucket and the key prefix the role may touch in it. */
+export interface BucketScope {
+  readonly bucket: string;
+  readonly prefix: string;
+}
+
+/**
+ * The buckets on the instance role's side: the sources for PUT (the fleet runs in the source's
+ * partition), the destinations for GET. The other side is reached with the stored access key and
+ * needs no IAM grant here.
+ */
+export function roleSideScopes(jobType: JobType, map: readonly BucketMapping[]): BucketScope[] {
+  const scopes = map.map((m) =>
+    jobType === "PUT"
+      ? { bucket: m.srcBucket, prefix: m.srcPrefix }
+      : { bucket: m.desBucket, prefix: m.desPrefix },
+  );
+  const seen = new Set<string>();
+  return scopes.filter((s) => {
+    const key = `${s.bucket}/${s.prefix}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+const bucketArn = (s: BucketScope): string => `arn:${Aws.PARTITION}:s3:::${s.bucket}`;
+const objectsArn = (s: BucketScope): string => `arn:${Aws.PARTITION}:s3:::${s.bucket}/${s.prefix}*`;
+const unique = (xs: string[]): string[] => [...new Set(xs)];
+
+/** Worker, PUT: read source objects (any version, tags for `CopyObjectTags`); list so a missing key is a 404. */
+export const WORKER_READ_ACTIONS = [
+  "s3:GetObject",
+  "s3:GetObjectVersion",
+  "s3:GetObjectTagging",
+  "s3:GetObjectVersionTagging",
+];
+/** Worker, GET: write destination objects, multipart included (resume lists parts; a corrupt result is deleted). */
+export const WORKER_WRITE_ACTIONS = [
+  "s3:PutObject",
+  "s3:GetObject",
+  "s3:PutObjectTagging",
+  "s3:AbortMultipartUpload",
+  "s3:ListMultipartUploadParts",
+  "s3:DeleteObject",
+];
+/** Bucket-level actions of the worker in GET mode (ListMultipartUploads for resume). */
+export const WORKER_WRITE_BUCKET_ACTIONS = [
+  "s3:ListBucket",
+  "s3:ListBucketMultipartUploads",
+  "s3:GetBucketLocation",
+];
+/** Jobsender: list the role side (and its versions for `JobsenderCompareVersionId`). */
+export const LIST_ACTIONS = ["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketLocation"];
+
+/** The worker's S3 statements on its role side, by job type. */
+export function workerS3Statements(
+  jobType: JobType,
+  scopes: readonly BucketScope[],
+): iam.PolicyStatement[] {
+  if (scopes.length === 0) return [];
+  const buckets = unique(scopes.map(bucketArn));
+  const objects = unique(scopes.map(objectsArn));
+  if (jobType === "PUT") {
+    return [
+      new iam.PolicyStatement({
+        sid: "ReadSourceObjects",
+        actions: WORKER_READ_ACTIONS,
+        resources: objects,
+      }),
+      new iam.PolicyStatement({
+        sid: "ListSourceBuckets",
+        actions: ["s3:ListBucket", "s3:GetBucketLocation"],
+        resources: buckets,
+      }),
+    ];
+  }
+  return [
+    new iam.PolicyStatement({
+      sid: "WriteDestinationObjects",
+      actions: WORKER_WRITE_ACTIONS,
+      resources: objects,
+    }),
+    new iam.PolicyStatement({
+      sid: "DestinationBucketMultipart",
+      actions: WORKER_WRITE_BUCKET_ACTIONS,
+      resources: buckets,
+    }),
+  ];
+}
+
+/** The jobsender's S3 statement: list the role side's buckets. */
+export function jobsenderS3Statements(scopes: readonly BucketScope[]): iam.PolicyStatement[] {
+  if (scopes.length === 0) return [];
+  return [
+    new iam.PolicyStatement({
+      sid: "ListRoleSideBuckets",
+      actions: LIST_ACTIONS,
+      resources: unique(scopes.map(bucketArn)),
+    }),
+  ];
+}
+
+/** Use of customer KMS keys of role-side buckets (SSE-KMS): decrypt to read, generate to write. */
+export function bucketKmsStatements(
+  jobType: JobType,
+  keyArns: readonly string[],
+): iam.PolicyStatement[] {
+  if (keyArns.length === 0) return [];
+  const actions = jobType === "PUT" ? ["kms:Decrypt"] : ["kms:Decrypt", "kms:GenerateDataKey"];
+  return [new iam.PolicyStatement({ sid: "RoleSideBucketKeys", actions, resources: [...keyArns] })];
+}

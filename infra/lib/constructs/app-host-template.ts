@@ -1,0 +1,109 @@
+import { type RemovalPolicy, Stack } from "aws-cdk-lib";
+import * as ec2 from "aws-cdk-lib/aws-ec2";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { AGENT_NAMESPACE } from "../host/cloudwatch-agent.js";
+import { hostScript } from "../host/host-script.js";
+
+/** Props of {@link AppHostTemplate}. */
+export interface AppHostTemplateProps {
+  readonly vpc: ec2.IVpc;
+  /** `worker` or `jobsender`. */
+  readonly role: "worker" | "jobsender";
+  /** Name of the application log group. */
+  readonly logGroupName: string;
+  readonly logRetention: logs.RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
+  readonly deployBucketName: string;
+  readonly nodejsMajorVersion: number;
+  /** systemd units: file name → content. */
+  readonly units: Readonly<Record<string, string>>;
+  /** The unit to enable and start. */
+  readonly startUnit: string;
+  /** Root volume size. @default 30 */
+  readonly rootVolumeGiB?: number;
+  /** Instance type for a single-type template. @default undefined (set by the group's overrides) */
+  readonly instanceType?: ec2.InstanceType;
+}
+
+/**
+ * What every application host shares: an instance role (SSM-managed, CloudWatch agent
+ * permissions scoped to its log group and metric namespace), a security group with no inbound
+ * rule, the application log group, and a launch template (Amazon Linux 2023 resolved from its
+ * public SSM parameter at deploy time, IMDSv2 only, encrypted gp3 root volume, the user data).
+ */
+export class AppHostTemplate extends Construct {
+  public readonly role: iam.Role;
+  public readonly securityGroup: ec2.SecurityGroup;
+  public readonly logGroup: logs.LogGroup;
+  public readonly launchTemplate: ec2.LaunchTemplate;
+
+  constructor(scope: Construct, id: string, props: AppHostTemplateProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.role = new iam.Role(this, "Role", {
+      assumedBy: new iam.ServicePrincipal("ec2.amazonaws.com"),
+      description: `s3-migration ${props.role} instances`,
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName("AmazonSSMManagedInstanceCore")],
+    });
+    this.securityGroup = new ec2.SecurityGroup(this, "SecurityGroup", {
+      vpc: props.vpc,
+      description: `s3-migration ${props.role}: no inbound, all outbound`,
+      allowAllOutbound: true,
+    });
+    this.logGroup = new logs.LogGroup(this, "Logs", {
+      logGroupName: props.logGroupName,
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: "AgentShipsAppLog",
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: "AgentHostMetrics",
+        actions: ["cloudwatch:PutMetricData"],
+        resources: ["*"],
+        conditions: { StringEquals: { "cloudwatch:namespace": AGENT_NAMESPACE } },
+      }),
+    );
+
+    const userData = ec2.UserData.forLinux();
+    userData.addCommands(
+      ...hostScript({
+        role: props.role,
+        stackName: stack.stackName,
+        region: stack.region,
+        deployBucketName: props.deployBucketName,
+        logGroupName: this.logGroup.logGroupName,
+        nodejsMajorVersion: props.nodejsMajorVersion,
+        units: props.units,
+        startUnit: props.startUnit,
+      }),
+    );
+    this.launchTemplate = new ec2.LaunchTemplate(this, "LaunchTemplate", {
+      machineImage: ec2.MachineImage.latestAmazonLinux2023(),
+      instanceType: props.instanceType,
+      role: this.role,
+      securityGroup: this.securityGroup,
+      userData,
+      requireImdsv2: true,
+      httpPutResponseHopLimit: 1,
+      blockDevices: [
+        {
+          deviceName: "/dev/xvda",
+          volume: ec2.BlockDeviceVolume.ebs(props.rootVolumeGiB ?? 30, {
+            volumeType: ec2.EbsDeviceVolumeType.GP3,
+            encrypted: true,
+            deleteOnTermination: true,
+          }),
+        },
+      ],
+    });
+  }
+}

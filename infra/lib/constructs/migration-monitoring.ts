@@ -1,0 +1,174 @@
+import { Duration, Stack } from "aws-cdk-lib";
+import type * as autoscaling from "aws-cdk-lib/aws-autoscaling";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as cwActions from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as logs from "aws-cdk-lib/aws-logs";
+import type * as sns from "aws-cdk-lib/aws-sns";
+import type * as sqs from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import {
+  groupEc2Metric,
+  groupMetric,
+  hostMetric,
+  LOG_METRICS_NAMESPACE,
+  logLineMetric,
+  logLineMetricName,
+  workerMetric,
+} from "../metrics.js";
+
+/** One program's logs, for the `error`/`warn` metric filters. */
+export interface ProgramLogs {
+  readonly role: "worker" | "jobsender";
+  readonly logGroup: logs.ILogGroup;
+}
+
+/** Props of {@link MigrationMonitoring}. */
+export interface MigrationMonitoringProps {
+  readonly queue: sqs.IQueue;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly workerGroup: autoscaling.IAutoScalingGroup;
+  /** The log groups to count `error`/`warn` lines in (worker, and jobsender if deployed). */
+  readonly programs: readonly ProgramLogs[];
+  /** The fleet's "queue drained" alarm: its transition to ALARM e-mails "batch finished". */
+  readonly drainedAlarm: cloudwatch.Alarm;
+  readonly topic: sns.ITopic;
+  /** Worker `error` lines per 5 minutes that raise the alarm. @default 10 */
+  readonly workerErrorThreshold?: number;
+  /** @default the stack name */
+  readonly dashboardName?: string;
+}
+
+/**
+ * Metric filters, alarms and the dashboard. Alarm actions fire on a state transition only, so
+ * each alarm sends one e-mail when it starts (not one per period).
+ */
+export class MigrationMonitoring extends Construct {
+  public readonly dashboard: cloudwatch.Dashboard;
+  public readonly deadLetterAlarm: cloudwatch.Alarm;
+  public readonly workerErrorAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: MigrationMonitoringProps) {
+    super(scope, id);
+    const notify = new cwActions.SnsAction(props.topic);
+    for (const p of props.programs) {
+      for (const level of ["error", "warn"] as const) {
+        new logs.MetricFilter(this, `${p.role}-${level}`, {
+          logGroup: p.logGroup,
+          filterPattern: logs.FilterPattern.stringValue("$.level", "=", level),
+          metricNamespace: LOG_METRICS_NAMESPACE,
+          metricName: logLineMetricName(p.role, level),
+          metricValue: "1",
+          defaultValue: 0,
+        });
+      }
+    }
+
+    props.drainedAlarm.addAlarmAction(notify);
+    this.deadLetterAlarm = new cloudwatch.Alarm(this, "DeadLetterNotEmpty", {
+      alarmDescription:
+        "Messages in the dead-letter queue: jobs that failed maxReceiveCount times. See docs/DEPLOY.md.",
+      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: "Maximum",
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.deadLetterAlarm.addAlarmAction(notify);
+    const threshold = props.workerErrorThreshold ?? 10;
+    this.workerErrorAlarm = new cloudwatch.Alarm(this, "WorkerErrors", {
+      alarmDescription: `${threshold} or more worker error lines (failed objects, fatal errors) in 5 minutes.`,
+      metric: logLineMetric("worker", "error"),
+      threshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.workerErrorAlarm.addAlarmAction(notify);
+
+    this.dashboard = new cloudwatch.Dashboard(this, "Dashboard", {
+      dashboardName: props.dashboardName ?? Stack.of(this).stackName,
+      defaultInterval: Duration.hours(3),
+    });
+    this.dashboard.addWidgets(...this.#widgets(props));
+  }
+
+  #widgets(props: MigrationMonitoringProps): cloudwatch.IWidget[] {
+    const stackName = Stack.of(this).stackName;
+    const group = props.workerGroup.autoScalingGroupName;
+    const minute = Duration.minutes(1);
+    const graph = (
+      title: string,
+      left: cloudwatch.IMetric[],
+      extra: Partial<cloudwatch.GraphWidgetProps> = {},
+    ) => new cloudwatch.GraphWidget({ title, left, width: 12, height: 6, ...extra });
+    const networkOut = groupEc2Metric(group, "NetworkOut", "Sum");
+    return [
+      graph("Bytes copied per minute", [workerMetric("BytesCopied")], {
+        leftYAxis: { label: "bytes", showUnits: false },
+      }),
+      graph("Objects per minute", [
+        workerMetric("ObjectsCopied"),
+        workerMetric("ObjectsFailed"),
+        workerMetric("RetryableErrors"),
+      ]),
+      graph(
+        "Log errors and warnings (lines per 5 min)",
+        props.programs.flatMap((p) => [
+          logLineMetric(p.role, "error"),
+          logLineMetric(p.role, "warn"),
+        ]),
+      ),
+      graph("Queue: waiting, running, dead-letter", [
+        props.queue.metricApproximateNumberOfMessagesVisible({
+          period: minute,
+          statistic: "Maximum",
+          label: "Waiting (visible)",
+        }),
+        props.queue.metricApproximateNumberOfMessagesNotVisible({
+          period: minute,
+          statistic: "Maximum",
+          label: "Running (in flight)",
+        }),
+        props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: minute,
+          statistic: "Maximum",
+          label: "Dead-letter queue",
+        }),
+      ]),
+      graph("Worker fleet capacity", [
+        groupMetric(group, "GroupInServiceInstances"),
+        groupMetric(group, "GroupDesiredCapacity"),
+        groupMetric(group, "GroupPendingInstances"),
+      ]),
+      graph("Worker CPU %", [
+        groupEc2Metric(group, "CPUUtilization", "Average"),
+        groupEc2Metric(group, "CPUUtilization", "Maximum"),
+      ]),
+      graph("Worker memory and root disk used %", [
+        hostMetric(stackName, "worker", "mem_used_percent", "Maximum"),
+        hostMetric(stackName, "worker", "disk_used_percent", "Maximum"),
+      ]),
+      graph("Worker TCP connections (fleet total)", [
+        hostMetric(stackName, "worker", "netstat_tcp_established", "Sum"),
+        hostMetric(stackName, "worker", "netstat_tcp_time_wait", "Sum"),
+      ]),
+      graph("Worker network out (bytes/s)", [
+        new cloudwatch.MathExpression({
+          expression: "out / PERIOD(out)",
+          usingMetrics: { out: networkOut },
+          label: "NetworkOut bytes/s",
+          period: Duration.minutes(5),
+        }),
+      ]),
+      new cloudwatch.AlarmStatusWidget({
+        title: "Alarms",
+        alarms: [props.drainedAlarm, this.deadLetterAlarm, this.workerErrorAlarm],
+        width: 12,
+        height: 6,
+      }),
+    ];
+  }
+}

@@ -1,0 +1,90 @@
+import { Duration } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import { AGENT_NAMESPACE, hostDimensions } from "./host/cloudwatch-agent.js";
+
+/**
+ * Namespace of the worker's EMF lines (packages/worker/src/throughput-metrics.ts; no dimensions,
+ * one line per minute). A test keeps the two in step.
+ */
+export const WORKER_METRICS_NAMESPACE = "S3Migration";
+/** Namespace of the metric filters on the application log groups. */
+export const LOG_METRICS_NAMESPACE = "S3Migration/Logs";
+
+/** A worker EMF counter, summed per `period`. */
+export function workerMetric(
+  name: "BytesCopied" | "ObjectsCopied" | "ObjectsFailed" | "RetryableErrors",
+  period = Duration.minutes(1),
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: WORKER_METRICS_NAMESPACE,
+    metricName: name,
+    statistic: "Sum",
+    period,
+  });
+}
+
+/** Metric name of the `error`/`warn` line counter of one program's log group. */
+export function logLineMetricName(role: "worker" | "jobsender", level: "error" | "warn"): string {
+  const who = role === "worker" ? "Worker" : "Jobsender";
+  return `${who}${level === "error" ? "Error" : "Warning"}Lines`;
+}
+
+/** The `error`/`warn` line counter of one program, summed per `period`. */
+export function logLineMetric(
+  role: "worker" | "jobsender",
+  level: "error" | "warn",
+  period = Duration.minutes(5),
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: LOG_METRICS_NAMESPACE,
+    metricName: logLineMetricName(role, level),
+    statistic: "Sum",
+    period,
+  });
+}
+
+/** A CloudWatch agent host metric of one role (all its instances share the series). */
+export function hostMetric(
+  stackName: string,
+  role: "worker" | "jobsender",
+  name:
+    | "mem_used_percent"
+    | "disk_used_percent"
+    | "netstat_tcp_established"
+    | "netstat_tcp_time_wait",
+  statistic: string,
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: AGENT_NAMESPACE,
+    metricName: name,
+    dimensionsMap: hostDimensions(stackName, role),
+    statistic,
+    period: Duration.minutes(1),
+  });
+}
+
+/** An EC2 metric aggregated over an Auto Scaling group (basic monitoring: 5-minute data). */
+export function groupEc2Metric(
+  groupName: string,
+  name: "CPUUtilization" | "NetworkOut",
+  statistic: string,
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: "AWS/EC2",
+    metricName: name,
+    dimensionsMap: { AutoScalingGroupName: groupName },
+    statistic,
+    period: Duration.minutes(5),
+  });
+}
+
+/** An Auto Scaling group metric (group metrics collection is on). */
+export function groupMetric(groupName: string, name: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: "AWS/AutoScaling",
+    metricName: name,
+    dimensionsMap: { AutoScalingGroupName: groupName },
+    statistic: "Maximum",
+    period: Duration.minutes(1),
+  });
+}

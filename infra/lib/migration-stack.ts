@@ -1,0 +1,223 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import {
+  Annotations,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+} from "aws-cdk-lib";
+import type * as iam from "aws-cdk-lib/aws-iam";
+import type * as logs from "aws-cdk-lib/aws-logs";
+import type { Construct } from "constructs";
+import { buildAppIni } from "./app-ini.js";
+import {
+  bucketKmsStatements,
+  jobsenderS3Statements,
+  roleSideScopes,
+  workerS3Statements,
+} from "./bucket-grants.js";
+import { CodeDelivery } from "./constructs/code-delivery.js";
+import { CopyWorkers } from "./constructs/copy-workers.js";
+import { JobQueue } from "./constructs/job-queue.js";
+import { JobsenderHost } from "./constructs/jobsender-host.js";
+import { MigrationMonitoring, type ProgramLogs } from "./constructs/migration-monitoring.js";
+import { MigrationParameters } from "./constructs/migration-parameters.js";
+import { Network } from "./constructs/network.js";
+import { NewObjectsBucket } from "./constructs/new-objects-bucket.js";
+import { Notifications } from "./constructs/notifications.js";
+import { StateTable } from "./constructs/state-table.js";
+import {
+  type MigrationSettings,
+  type ResolvedSettings,
+  resolveSettings,
+} from "./migration-settings.js";
+import { addNagSuppressions } from "./nag-suppressions.js";
+
+/** Props of {@link MigrationStack}. */
+export interface MigrationStackProps extends StackProps {
+  /** The operator's settings; see {@link MigrationSettings} for every default. */
+  readonly settings: MigrationSettings;
+  /** Folder with `worker.mjs` (and `jobsender.mjs`) as made by `bundleApps`. */
+  readonly bundleDir: string;
+}
+
+/**
+ * Everything one migration needs, in the account and region it is deployed to (aws or aws-cn):
+ * network, job queue + DLQ, status table, parameters, deploy bucket, Spot worker fleet,
+ * jobsender host, optional event bucket, notifications, dashboard and alarms.
+ */
+export class MigrationStack extends Stack {
+  public readonly settings: ResolvedSettings;
+  public readonly network: Network;
+  public readonly jobQueue: JobQueue;
+  public readonly stateTable: StateTable;
+  public readonly parameters: MigrationParameters;
+  public readonly codeDelivery: CodeDelivery;
+  public readonly workers: CopyWorkers;
+  public readonly jobsender: JobsenderHost | undefined;
+  public readonly newObjects: NewObjectsBucket | undefined;
+  public readonly notifications: Notifications;
+  public readonly monitoring: MigrationMonitoring;
+
+  constructor(scope: Construct, id: string, props: MigrationStackProps) {
+    super(scope, id, props);
+    const s = resolveSettings(props.settings);
+    this.settings = s;
+    const appIni = buildAppIni(s);
+    const removalPolicy = s.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    this.network = new Network(this, "Network", {
+      cidr: s.vpcCidr,
+      flowLogRetention: s.logRetentionDays as logs.RetentionDays,
+      logRemovalPolicy: removalPolicy,
+    });
+    this.jobQueue = new JobQueue(this, "Jobs", {
+      queueName: s.tableQueueName,
+      visibilityTimeout: Duration.seconds(s.visibilityTimeoutSeconds),
+      maxReceiveCount: s.maxReceiveCount,
+      retentionPeriod: Duration.days(s.queueRetentionDays),
+    });
+    this.stateTable = new StateTable(this, "Status", {
+      tableName: s.tableQueueName,
+      removalPolicy,
+    });
+    this.parameters = new MigrationParameters(this, "Parameters", {
+      bucketMapParameterName: s.bucketMapParameterName,
+      bucketMapJson: s.bucketMapJson,
+      credentialsParameterName: s.credentialsParameterName,
+      credentialsKmsKeyArn: s.credentialsKmsKeyArn,
+    });
+    this.codeDelivery = new CodeDelivery(this, "Code", {
+      bundleDir: props.bundleDir,
+      appIni,
+      ignorePatterns: s.ignorePatterns,
+      removalPolicy,
+    });
+
+    this.notifications = new Notifications(this, "Notifications", { emails: s.notificationEmails });
+    const host = {
+      launchErrorTopic: this.notifications.topic,
+      vpc: this.network.vpc,
+      region: this.region,
+      logRetention: s.logRetentionDays as logs.RetentionDays,
+      logRemovalPolicy: removalPolicy,
+      deployBucketName: this.codeDelivery.bucket.bucketName,
+      nodejsMajorVersion: s.nodejsMajorVersion,
+      rootVolumeGiB: s.rootVolumeGiB,
+    };
+    const logPrefix = `/s3-migration/${s.tableQueueName}`;
+    this.workers = new CopyWorkers(this, "Workers", {
+      ...host,
+      logGroupName: `${logPrefix}/worker`,
+      queue: this.jobQueue.queue,
+      instanceTypes: s.workerInstanceTypes,
+      minCapacity: s.minCapacity,
+      maxCapacity: s.maxCapacity,
+      onDemandBaseCapacity: s.onDemandBaseCapacity,
+      onDemandPercentageAboveBase: s.onDemandPercentageAboveBase,
+      scaleOutSteps: s.scaleOutSteps,
+      idleMinutes: s.idleMinutes,
+    });
+    // Instances fetch the bundle at boot: it must be in the bucket first.
+    this.workers.group.node.addDependency(this.codeDelivery.deployment);
+    this.#grantWorker(this.workers.role);
+
+    const programs: ProgramLogs[] = [{ role: "worker", logGroup: this.workers.logGroup }];
+    const jobsenderBundled = existsSync(join(props.bundleDir, "jobsender.mjs"));
+    if (s.jobsenderEnabled && !jobsenderBundled) {
+      Annotations.of(this).addWarningV2(
+        "s3mig:jobsenderMissing",
+        "jobsender.mjs is not in the bundle (packages/jobsender/src/main.ts missing?): no jobsender host.",
+      );
+    }
+    if (s.jobsenderEnabled && jobsenderBundled) {
+      this.jobsender = new JobsenderHost(this, "Jobsender", {
+        ...host,
+        logGroupName: `${logPrefix}/jobsender`,
+        instanceType: s.jobsenderInstanceType,
+        schedule: s.jobsenderSchedule,
+      });
+      this.jobsender.group.node.addDependency(this.codeDelivery.deployment);
+      this.#grantJobsender(this.jobsender.role);
+      programs.push({ role: "jobsender", logGroup: this.jobsender.logGroup });
+    }
+
+    if (s.eventSource !== undefined) {
+      this.newObjects = new NewObjectsBucket(this, "NewObjects", {
+        queue: this.jobQueue.queue,
+        removalPolicy,
+      });
+      this.newObjects.grantWorker(this.workers.role);
+    }
+
+    this.monitoring = new MigrationMonitoring(this, "Monitoring", {
+      queue: this.jobQueue.queue,
+      deadLetterQueue: this.jobQueue.deadLetterQueue,
+      workerGroup: this.workers.group,
+      programs,
+      drainedAlarm: this.workers.drainedAlarm,
+      topic: this.notifications.topic,
+      workerErrorThreshold: s.workerErrorThreshold,
+    });
+    this.#outputs();
+    addNagSuppressions(this);
+  }
+
+  #grantWorker(role: iam.IRole): void {
+    const s = this.settings;
+    this.jobQueue.queue.grantConsumeMessages(role);
+    this.stateTable.grantWorker(role);
+    this.parameters.grantRead(role);
+    this.codeDelivery.grantRead(role);
+    const statements = [
+      ...workerS3Statements(s.jobType, roleSideScopes(s.jobType, s.bucketMap)),
+      ...bucketKmsStatements(s.jobType, s.bucketKmsKeyArns),
+    ];
+    for (const st of statements) role.addToPrincipalPolicy(st);
+  }
+
+  #grantJobsender(role: iam.IRole): void {
+    const s = this.settings;
+    this.jobQueue.queue.grantSendMessages(role);
+    this.stateTable.grantJobsender(role);
+    this.parameters.grantRead(role);
+    this.codeDelivery.grantRead(role);
+    for (const st of jobsenderS3Statements(roleSideScopes(s.jobType, s.bucketMap)))
+      role.addToPrincipalPolicy(st);
+  }
+
+  #outputs(): void {
+    const out = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    out("QueueUrl", this.jobQueue.queue.queueUrl, "Job queue");
+    out("DeadLetterQueueUrl", this.jobQueue.deadLetterQueue.queueUrl, "Dead-letter queue");
+    out("StatusTableName", this.stateTable.table.tableName, "Status table");
+    out(
+      "BucketMapParameterName",
+      this.parameters.bucketMap.parameterName,
+      "Bucket map (SSM String)",
+    );
+    out("DeployBucketName", this.codeDelivery.bucket.bucketName, "Bundle and config (app/)");
+    out("WorkerGroupName", this.workers.group.autoScalingGroupName, "Worker Auto Scaling group");
+    out("WorkerLogGroupName", this.workers.logGroup.logGroupName, "Worker logs");
+    out("DashboardName", this.monitoring.dashboard.dashboardName, "CloudWatch dashboard");
+    out("NotificationTopicArn", this.notifications.topic.topicArn, "Notifications (SNS)");
+    if (this.jobsender !== undefined) {
+      out(
+        "JobsenderGroupName",
+        this.jobsender.group.autoScalingGroupName,
+        "Jobsender Auto Scaling group",
+      );
+      out("JobsenderLogGroupName", this.jobsender.logGroup.logGroupName, "Jobsender logs");
+    }
+    if (this.newObjects !== undefined) {
+      out(
+        "NewObjectsBucketName",
+        this.newObjects.bucket.bucketName,
+        "Objects written here are copied",
+      );
+    }
+  }
+}
