@@ -76,7 +76,10 @@ describe("jobsender on the local stack", () => {
     writeFileSync(ignore, `# missing objects under a/ are never sent\n${f.srcBucket}/data/a/*\n`);
     env = { S3MIG_ssm_parameter_bucket: `file:${map}`, S3MIG_IgnoreListFile: ignore };
   }, 180_000);
-  afterAll(() => destroyClients(f.clients));
+  afterAll(async () => {
+    await f.cleanup();
+    destroyClients(f.clients);
+  });
 
   async function drainQueue(): Promise<string[]> {
     const keys: string[] = [];

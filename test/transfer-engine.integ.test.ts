@@ -33,7 +33,10 @@ describe("copyObject on the local stack", () => {
   beforeAll(async () => {
     f = await engineFixture("engine");
   });
-  afterAll(() => destroyClients(f.clients));
+  afterAll(async () => {
+    await f.cleanup();
+    destroyClients(f.clients);
+  });
 
   const job = (key: string, size: number, dstKey = key): CopyJob => ({
     srcBucket: f.srcBucket,

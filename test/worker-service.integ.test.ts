@@ -7,8 +7,11 @@ import { type WorkerFixture, workerFixture } from "./support/worker-fixture.js";
 
 const md5 = (b: Buffer) => createHash("md5").update(b).digest("hex");
 const fixtures: WorkerFixture[] = [];
-afterAll(() => {
-  for (const f of fixtures) destroyClients(f.clients);
+afterAll(async () => {
+  for (const f of fixtures) {
+    await f.cleanup();
+    destroyClients(f.clients);
+  }
 });
 
 async function fixture(prefix: string, vt: number, maxReceiveCount: number, overrides = {}) {

@@ -20,6 +20,7 @@ import {
   type TransferOptions,
   transferOptionsFromConfig,
 } from "@s3-migration/worker";
+import { deleteBucket } from "./cleanup.js";
 import { applyStackEnv, localConfig, ROOT, readStackEnv } from "./local-stack.js";
 
 /** A fresh bucket pair (global tenant → china tenant) and the engine's deps for it. */
@@ -28,6 +29,8 @@ export interface EngineFixture {
   readonly srcBucket: string;
   readonly dstBucket: string;
   readonly deps: (options?: Partial<TransferOptions>) => TransferDeps;
+  /** Deletes both buckets with everything in them (memstore is RAM: tests give it back). */
+  readonly cleanup: () => Promise<void>;
 }
 
 export const MIB = 1024 * 1024;
@@ -49,6 +52,10 @@ export async function engineFixture(prefix: string): Promise<EngineFixture> {
     clients,
     srcBucket,
     dstBucket,
+    cleanup: async () => {
+      await deleteBucket(clients.sourceS3, srcBucket);
+      await deleteBucket(clients.destinationS3, dstBucket);
+    },
     deps: (options = {}) => ({
       source: clients.sourceS3,
       destination: clients.destinationS3,

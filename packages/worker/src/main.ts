@@ -4,8 +4,9 @@
  * queue and the table, then polls until SIGTERM/SIGINT, a Spot interruption notice, an empty
  * queue (batch mode) or repeated fatal errors.
  *
- * Exit codes: 0 stopped or idle; 1 fatal (missing queue or table, bad credentials: systemd
- * restarts it after its back-off); 2 bad configuration or arguments.
+ * Exit codes: 0 stopped (SIGTERM/SIGINT) or idle; 1 fatal (missing queue or table, bad
+ * credentials: systemd restarts it after its back-off); 2 bad configuration or arguments;
+ * 4 stopped for a Spot interruption notice (the systemd unit does not restart on 4).
  */
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
@@ -189,8 +190,12 @@ async function main(): Promise<number> {
     });
     for (const signal of ["SIGTERM", "SIGINT"] as const)
       process.on(signal, () => loop.stop(signal));
+    let spotNotice = false;
     const stopWatching = imds
-      ? watchSpotInterruption(imds, logger, () => loop.stop("spot interruption"))
+      ? watchSpotInterruption(imds, logger, () => {
+          spotNotice = true;
+          loop.stop("spot interruption");
+        })
       : () => {};
     logger.info("worker started", {
       queueUrl,
@@ -200,7 +205,8 @@ async function main(): Promise<number> {
     const end = await loop.run();
     stopWatching();
     logger.info("worker stopped", { end });
-    return end === "fatal" ? 1 : 0;
+    if (end === "fatal") return 1;
+    return spotNotice ? 4 : 0;
   } catch (err) {
     logger.error("worker failed", { error: err });
     process.stderr.write(`worker: ${err instanceof Error ? err.message : String(err)}\n`);
