@@ -23,6 +23,8 @@ describe("classifyAwsError", () => {
     ["NoSuchBucket", 404, "object"],
     ["AccessDenied", 403, "object"],
     ["PreconditionFailed", 412, "object"],
+    ["InvalidObjectName", 400, "object"],
+    ["KeyTooLongError", 400, "object"],
     ["InvalidAccessKeyId", 403, "fatal"],
     ["SignatureDoesNotMatch", 403, "fatal"],
     ["ExpiredToken", 400, "fatal"],

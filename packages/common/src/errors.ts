@@ -75,6 +75,7 @@ const OBJECT_ERROR_NAMES = new Set([
   "NoSuchVersion",
   "InvalidRange",
   "KeyTooLongError",
+  "InvalidObjectName",
   "EntityTooLarge",
 ]);
 

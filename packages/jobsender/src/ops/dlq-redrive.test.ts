@@ -1,0 +1,154 @@
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  StartMessageMoveTaskCommand,
+} from "@aws-sdk/client-sqs";
+import { describe, expect, it } from "vitest";
+import { isMoveTaskUnsupported, redriveDlq } from "./dlq-redrive.js";
+import type { SqsSend } from "./status-report.js";
+
+/**
+ * Two in-memory queues. Received messages are hidden until `expireVisibility()`; the move task
+ * is unknown (as on fauxqs) unless `moveTask`; `failAfterSends` throws on that send batch.
+ */
+function fakeSqs(options: { moveTask?: boolean; failAfterSends?: number } = {}) {
+  const queues: Record<string, { id: string; body: string; hidden: boolean }[]> = {
+    dlq: [],
+    queue: [],
+  };
+  let nextId = 0;
+  let sends = 0;
+  const commands: string[] = [];
+  const sqs: SqsSend = {
+    send: (async (command: unknown) => {
+      commands.push((command as object).constructor.name);
+      if (command instanceof GetQueueAttributesCommand) {
+        return { Attributes: { QueueArn: `arn:${command.input.QueueUrl}` } };
+      }
+      if (command instanceof StartMessageMoveTaskCommand) {
+        if (options.moveTask) return { TaskHandle: "task-1" };
+        throw Object.assign(new Error("Unknown action: StartMessageMoveTask"), {
+          name: "InvalidAction",
+        });
+      }
+      if (command instanceof ReceiveMessageCommand) {
+        const q = queues[command.input.QueueUrl ?? ""] ?? [];
+        const got = q.filter((m) => !m.hidden).slice(0, command.input.MaxNumberOfMessages ?? 1);
+        for (const m of got) m.hidden = true;
+        return {
+          Messages: got.map((m) => ({ MessageId: m.id, ReceiptHandle: m.id, Body: m.body })),
+        };
+      }
+      if (command instanceof SendMessageBatchCommand) {
+        sends++;
+        if (options.failAfterSends !== undefined && sends > options.failAfterSends) {
+          throw new Error("connection reset");
+        }
+        const entries = command.input.Entries ?? [];
+        for (const e of entries) {
+          queues[command.input.QueueUrl ?? ""]?.push({
+            id: `m${nextId++}`,
+            body: e.MessageBody ?? "",
+            hidden: false,
+          });
+        }
+        return { Successful: entries.map((e) => ({ Id: e.Id })) };
+      }
+      if (command instanceof DeleteMessageBatchCommand) {
+        const entries = command.input.Entries ?? [];
+        const url = command.input.QueueUrl ?? "";
+        queues[url] = (queues[url] ?? []).filter(
+          (m) => !entries.some((e) => e.ReceiptHandle === m.id),
+        );
+        return { Successful: entries.map((e) => ({ Id: e.Id })) };
+      }
+      if (command instanceof ChangeMessageVisibilityBatchCommand) {
+        for (const e of command.input.Entries ?? []) {
+          const m = queues[command.input.QueueUrl ?? ""]?.find((x) => x.id === e.ReceiptHandle);
+          if (m) m.hidden = false;
+        }
+        return { Successful: [] };
+      }
+      throw new Error("unexpected command");
+    }) as SqsSend["send"],
+  };
+  for (let i = 0; i < 25; i++) queues.dlq?.push({ id: `d${i}`, body: `job-${i}`, hidden: false });
+  return {
+    sqs,
+    queues,
+    commands,
+    expireVisibility: () => {
+      for (const m of queues.dlq ?? []) m.hidden = false;
+    },
+  };
+}
+
+const bodies = (q: { body: string }[] | undefined) => new Set((q ?? []).map((m) => m.body));
+const ALL = new Set(Array.from({ length: 25 }, (_, i) => `job-${i}`));
+
+describe("redriveDlq", () => {
+  it("falls back to receive, send, delete when the service has no move task", async () => {
+    const f = fakeSqs();
+    const result = await redriveDlq(f.sqs, { dlqUrl: "dlq", queueUrl: "queue" });
+    expect(result).toEqual({ method: "receive-send-delete", moved: 25 });
+    expect(bodies(f.queues.queue)).toEqual(ALL);
+    expect(f.queues.dlq).toEqual([]);
+  });
+
+  it("uses StartMessageMoveTask where the service has it", async () => {
+    const f = fakeSqs({ moveTask: true });
+    const result = await redriveDlq(f.sqs, { dlqUrl: "dlq", queueUrl: "queue" });
+    expect(result).toEqual({ method: "move-task", taskHandle: "task-1" });
+    expect(f.commands).not.toContain("ReceiveMessageCommand");
+  });
+
+  it("loses no message when it crashes halfway, and a second run moves the rest", async () => {
+    // Prepare: the second send batch fails.
+    const f = fakeSqs({ failAfterSends: 1 });
+    // Act 1
+    await expect(redriveDlq(f.sqs, { dlqUrl: "dlq", queueUrl: "queue" })).rejects.toThrow(
+      "connection reset",
+    );
+    // Assess 1: every message is in one queue or the other.
+    const union = new Set([...bodies(f.queues.queue), ...bodies(f.queues.dlq)]);
+    expect(union).toEqual(ALL);
+    // Act 2: the received but unsent batch becomes visible again; a healthy run finishes.
+    f.expireVisibility();
+    const healthy = fakeSqs();
+    healthy.queues.dlq = f.queues.dlq ?? [];
+    healthy.queues.queue = f.queues.queue ?? [];
+    await redriveDlq(healthy.sqs, { dlqUrl: "dlq", queueUrl: "queue" });
+    // Assess 2
+    expect(bodies(healthy.queues.queue)).toEqual(ALL);
+    expect(healthy.queues.dlq).toEqual([]);
+  });
+
+  it("lists with dryRun, moves nothing and leaves the messages visible", async () => {
+    const f = fakeSqs();
+    const seen: string[] = [];
+    const result = await redriveDlq(f.sqs, {
+      dlqUrl: "dlq",
+      queueUrl: "queue",
+      dryRun: true,
+      onMessage: (m) => seen.push(m.Body ?? ""),
+    });
+    expect(result).toEqual({ method: "dry-run", listed: 25 });
+    expect(new Set(seen)).toEqual(ALL);
+    expect(f.queues.queue).toEqual([]);
+    expect(f.queues.dlq?.every((m) => !m.hidden)).toBe(true);
+  });
+});
+
+describe("isMoveTaskUnsupported", () => {
+  it("recognises unknown-operation errors and nothing else", () => {
+    expect(isMoveTaskUnsupported({ name: "UnsupportedOperation", message: "" })).toBe(true);
+    expect(
+      isMoveTaskUnsupported({ name: "X", message: "Unknown action: StartMessageMoveTask" }),
+    ).toBe(true);
+    expect(isMoveTaskUnsupported({ name: "AccessDenied", message: "denied" })).toBe(false);
+    expect(isMoveTaskUnsupported(undefined)).toBe(false);
+  });
+});

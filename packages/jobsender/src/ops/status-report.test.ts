@@ -1,0 +1,129 @@
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { ScanCommand } from "@aws-sdk/client-dynamodb";
+import { describe, expect, it } from "vitest";
+import {
+  buildStatusReport,
+  type DynamoSend,
+  formatStatusReport,
+  keepNewest,
+  type RecentFailure,
+  scanStatusTable,
+} from "./status-report.js";
+
+type Item = Record<string, AttributeValue>;
+
+function item(status: string, size: number, endTime: string, extra: Item = {}): Item {
+  return {
+    status: { S: status },
+    sizeBytes: { N: String(size) },
+    endTime: { S: endTime },
+    srcBucket: { S: "src" },
+    srcKey: { S: `k-${endTime}` },
+    ...extra,
+  };
+}
+
+/** A fake Scan that serves `pages` one after another and records each request. */
+function fakeScan(pages: Item[][]) {
+  const requests: ScanCommand["input"][] = [];
+  const db: DynamoSend = {
+    send: (async (command: unknown) => {
+      if (!(command instanceof ScanCommand)) throw new Error("unexpected command");
+      requests.push(command.input);
+      const at = Number(command.input.ExclusiveStartKey?.objectId?.S ?? 0);
+      const last = at + 1 < pages.length;
+      return {
+        Items: pages[at],
+        LastEvaluatedKey: last ? { objectId: { S: String(at + 1) } } : undefined,
+      };
+    }) as DynamoSend["send"],
+  };
+  return { db, requests };
+}
+
+const failure = (endTime: string): RecentFailure => ({
+  srcBucket: "b",
+  srcKey: endTime,
+  endTime,
+  errorClass: "object",
+  attempts: 1,
+  lastError: "NoSuchKey",
+});
+
+describe("scanStatusTable", () => {
+  it("counts every page by status with bytes, the rate window and the newest failures", async () => {
+    // Prepare
+    const { db, requests } = fakeScan([
+      [
+        item("done", 100, "2026-01-01T11:55:00.000Z"),
+        item("done", 50, "2026-01-01T10:00:00.000Z"),
+        item("running", 7, ""),
+      ],
+      [
+        item("failed", 3, "2026-01-01T11:00:00.000Z", { lastError: { S: "old" } }),
+        item("failed", 4, "2026-01-01T11:59:00.000Z", {
+          lastError: { S: "AccessDenied" },
+          errorClass: { S: "object" },
+          attempts: { N: "2" },
+        }),
+      ],
+    ]);
+    // Act
+    const summary = await scanStatusTable(db, "t", {
+      now: new Date("2026-01-01T12:00:00.000Z"),
+      rateWindowMinutes: 10,
+      keepFailures: 1,
+    });
+    // Assess
+    expect(requests).toHaveLength(2);
+    expect(summary.done).toEqual({ count: 2, bytes: 150 });
+    expect(summary.running).toEqual({ count: 1, bytes: 7 });
+    expect(summary.failed).toEqual({ count: 2, bytes: 7 });
+    expect(summary.recent).toEqual({ count: 1, bytes: 100 });
+    expect(summary.failures).toEqual([
+      expect.objectContaining({ lastError: "AccessDenied", attempts: 2, errorClass: "object" }),
+    ]);
+  });
+});
+
+describe("keepNewest", () => {
+  it("keeps the newest failures, newest first, whatever the order they come in", () => {
+    const list: RecentFailure[] = [];
+    for (const t of ["03", "01", "05", "02", "04"]) keepNewest(list, failure(t), 3);
+    expect(list.map((f) => f.endTime)).toEqual(["05", "04", "03"]);
+  });
+});
+
+describe("buildStatusReport", () => {
+  const queue = { waiting: 30, inFlight: 6, delayed: 0 };
+  const dlq = { waiting: 2, inFlight: 0, delayed: 0 };
+  const zero = { count: 0, bytes: 0 };
+  const objects = (recent: { count: number; bytes: number }) => ({
+    done: zero,
+    running: zero,
+    failed: zero,
+    other: zero,
+    recent,
+    failures: [],
+  });
+
+  it("derives the rate from the window and the ETA from the messages left", () => {
+    const report = buildStatusReport(
+      new Date(0),
+      queue,
+      dlq,
+      objects({ count: 60, bytes: 6000 }),
+      1,
+    );
+    expect(report.bytesPerSecond).toBe(100);
+    expect(report.objectsPerSecond).toBe(1);
+    expect(report.etaSeconds).toBe(36);
+    expect(formatStatusReport(report)).toContain("ETA:     36s");
+  });
+
+  it("has no ETA without recent progress", () => {
+    const report = buildStatusReport(new Date(0), queue, dlq, objects(zero), 10);
+    expect(report.etaSeconds).toBeUndefined();
+    expect(formatStatusReport(report)).toContain("unknown");
+  });
+});

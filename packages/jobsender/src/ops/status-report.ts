@@ -1,0 +1,245 @@
+import { type AttributeValue, type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
+
+/** The narrow DynamoDB surface `status` needs. */
+export type DynamoSend = Pick<DynamoDBClient, "send">;
+/** The narrow SQS surface the operator commands need. */
+export type SqsSend = Pick<SQSClient, "send">;
+
+/** Count and bytes of the status items in one state. */
+export interface StateTotals {
+  count: number;
+  bytes: number;
+}
+
+/** One failed object, as the status table has it. */
+export interface RecentFailure {
+  readonly srcBucket: string;
+  readonly srcKey: string;
+  readonly endTime: string;
+  readonly errorClass: string;
+  readonly attempts: number;
+  readonly lastError: string;
+}
+
+/** What one pass over the status table found. */
+export interface TableSummary {
+  readonly done: StateTotals;
+  readonly running: StateTotals;
+  readonly failed: StateTotals;
+  /** Items with another (or no) status. */
+  readonly other: StateTotals;
+  /** Done items whose endTime lies in the rate window, and their bytes. */
+  readonly recent: StateTotals;
+  /** The most recent failures, newest first. */
+  readonly failures: RecentFailure[];
+}
+
+/** Options of {@link scanStatusTable}. */
+export interface ScanOptions {
+  /** The reference time of the rate window. */
+  readonly now: Date;
+  /** Length of the rate window in minutes. @default 10 */
+  readonly rateWindowMinutes?: number | undefined;
+  /** How many failures to keep. @default 10 */
+  readonly keepFailures?: number | undefined;
+  /** @default none */
+  readonly signal?: AbortSignal | undefined;
+}
+
+const str = (v: AttributeValue | undefined): string => v?.S ?? "";
+const num = (v: AttributeValue | undefined): number => Number(v?.N ?? 0) || 0;
+
+/**
+ * Reads the whole status table with a paginated Scan (projected to the fields it needs) and
+ * counts as it goes: memory does not depend on the number of items.
+ *
+ * @example
+ * const summary = await scanStatusTable(dynamodb, "s3_migration", { now: new Date() });
+ */
+export async function scanStatusTable(
+  db: DynamoSend,
+  table: string,
+  options: ScanOptions,
+): Promise<TableSummary> {
+  const windowStart = new Date(
+    options.now.getTime() - (options.rateWindowMinutes ?? 10) * 60_000,
+  ).toISOString();
+  const keep = options.keepFailures ?? 10;
+  const zero = (): StateTotals => ({ count: 0, bytes: 0 });
+  const summary: TableSummary = {
+    done: zero(),
+    running: zero(),
+    failed: zero(),
+    other: zero(),
+    recent: zero(),
+    failures: [],
+  };
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await db.send(
+      new ScanCommand({
+        TableName: table,
+        ExclusiveStartKey: startKey,
+        ProjectionExpression:
+          "#status, sizeBytes, endTime, srcBucket, srcKey, errorClass, attempts, lastError",
+        ExpressionAttributeNames: { "#status": "status" },
+      }),
+      { abortSignal: options.signal },
+    );
+    for (const item of page.Items ?? []) {
+      const status = str(item.status);
+      const size = num(item.sizeBytes);
+      const endTime = str(item.endTime);
+      const totals =
+        status === "done" || status === "running" || status === "failed"
+          ? summary[status]
+          : summary.other;
+      totals.count++;
+      totals.bytes += size;
+      if (status === "done" && endTime >= windowStart) {
+        summary.recent.count++;
+        summary.recent.bytes += size;
+      }
+      if (status === "failed") {
+        keepNewest(
+          summary.failures,
+          {
+            srcBucket: str(item.srcBucket),
+            srcKey: str(item.srcKey),
+            endTime,
+            errorClass: str(item.errorClass),
+            attempts: num(item.attempts),
+            lastError: str(item.lastError),
+          },
+          keep,
+        );
+      }
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined && Object.keys(startKey).length > 0);
+  return summary;
+}
+
+/** Inserts `failure` into `list` (newest first) and trims it to `keep` entries. */
+export function keepNewest(list: RecentFailure[], failure: RecentFailure, keep: number): void {
+  if (keep <= 0) return;
+  const last = list[list.length - 1];
+  if (list.length >= keep && last !== undefined && failure.endTime <= last.endTime) return;
+  const at = list.findIndex((f) => f.endTime < failure.endTime);
+  list.splice(at === -1 ? list.length : at, 0, failure);
+  if (list.length > keep) list.length = keep;
+}
+
+/** Messages of one queue. */
+export interface QueueCounts {
+  readonly waiting: number;
+  readonly inFlight: number;
+  readonly delayed: number;
+}
+
+/** The approximate message counts of one queue (GetQueueAttributes). */
+export async function queueCounts(
+  sqs: SqsSend,
+  queueUrl: string,
+  signal?: AbortSignal,
+): Promise<QueueCounts> {
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+      ],
+    }),
+    { abortSignal: signal },
+  );
+  const a = out.Attributes ?? {};
+  return {
+    waiting: Number(a.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
+    delayed: Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
+  };
+}
+
+/** The full status report. */
+export interface StatusReport {
+  readonly time: string;
+  readonly queue: QueueCounts;
+  readonly dlq: QueueCounts;
+  readonly objects: TableSummary;
+  readonly rateWindowMinutes: number;
+  /** Bytes per second of objects finished in the window. */
+  readonly bytesPerSecond: number;
+  /** Objects per second finished in the window. */
+  readonly objectsPerSecond: number;
+  /**
+   * Estimated seconds until the queue is empty: messages waiting and in flight at the recent
+   * object rate (a message holds one job, as the jobsender sends them); undefined without rate.
+   */
+  readonly etaSeconds: number | undefined;
+}
+
+/** Combines queue counts and a table summary into a report with rate and ETA. */
+export function buildStatusReport(
+  now: Date,
+  queue: QueueCounts,
+  dlq: QueueCounts,
+  objects: TableSummary,
+  rateWindowMinutes: number,
+): StatusReport {
+  const seconds = rateWindowMinutes * 60;
+  const objectsPerSecond = seconds > 0 ? objects.recent.count / seconds : 0;
+  const remaining = queue.waiting + queue.inFlight + queue.delayed;
+  return {
+    time: now.toISOString(),
+    queue,
+    dlq,
+    objects,
+    rateWindowMinutes,
+    bytesPerSecond: seconds > 0 ? objects.recent.bytes / seconds : 0,
+    objectsPerSecond,
+    etaSeconds:
+      remaining === 0
+        ? 0
+        : objectsPerSecond > 0
+          ? Math.ceil(remaining / objectsPerSecond)
+          : undefined,
+  };
+}
+
+const MIB = 1024 * 1024;
+const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
+const totals = (t: StateTotals) => `${t.count} (${mib(t.bytes)})`;
+
+/** Formats seconds as `1h 02m 03s`. */
+export function formatDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = Math.floor(seconds % 60);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return h > 0 ? `${h}h ${pad(m)}m ${pad(s)}s` : m > 0 ? `${m}m ${pad(s)}s` : `${s}s`;
+}
+
+/** The human-readable report. */
+export function formatStatusReport(r: StatusReport): string {
+  const lines = [
+    `status at ${r.time}`,
+    `queue:   ${r.queue.waiting} waiting, ${r.queue.inFlight} in flight, ${r.queue.delayed} delayed`,
+    `DLQ:     ${r.dlq.waiting + r.dlq.inFlight + r.dlq.delayed} messages`,
+    `objects: done ${totals(r.objects.done)}, running ${totals(r.objects.running)}, failed ${totals(r.objects.failed)}` +
+      (r.objects.other.count > 0 ? `, other ${totals(r.objects.other)}` : ""),
+    `rate:    ${mib(r.bytesPerSecond)}/s, ${r.objectsPerSecond.toFixed(2)} objects/s (last ${r.rateWindowMinutes} min)`,
+    `ETA:     ${r.etaSeconds === undefined ? "unknown (no recent progress)" : formatDuration(r.etaSeconds)}`,
+  ];
+  if (r.objects.failures.length > 0) {
+    lines.push("recent failures:");
+    for (const f of r.objects.failures) {
+      lines.push(
+        `  ${f.endTime} ${f.srcBucket}/${f.srcKey} [${f.errorClass}, attempt ${f.attempts}] ${f.lastError.split("\n")[0]}`,
+      );
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
