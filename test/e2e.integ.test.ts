@@ -155,7 +155,9 @@ describe("end to end on the local stack", () => {
     expect(await worker.exited).toBe(0);
     // Assess: jobsender copies keep their key; event copies go under Des_prefix_default.
     for (const [key, body] of bodies) {
-      const got = await get(f.clients.destinationS3, f.dstBucket, key).catch((e: Error) => { throw new Error(`GET ${key.slice(0, 30)} (${Buffer.byteLength(key)} bytes): ${e.name}`); });
+      const got = await get(f.clients.destinationS3, f.dstBucket, key).catch((e: Error) => {
+        throw new Error(`GET ${key.slice(0, 30)} (${Buffer.byteLength(key)} bytes): ${e.name}`);
+      });
       expect(got.equals(body)).toBe(true);
       expect(
         (await get(f.clients.destinationS3, f.dstBucket, `from-events/${key}`)).equals(body),
