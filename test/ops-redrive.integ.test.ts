@@ -18,28 +18,10 @@ import {
 } from "@s3-migration/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redriveDlq } from "../packages/jobsender/src/ops/dlq-redrive.js";
-import {
-  applyStackEnv,
-  LOCAL_INI,
-  localConfig,
-  ROOT,
-  readStackEnv,
-} from "./support/local-stack.js";
+import { applyStackEnv, localConfig, ROOT, readStackEnv } from "./support/local-stack.js";
 import { ensureQueues } from "./support/provision.js";
+import { runOp } from "./support/run-op.js";
 import { overridesEnv } from "./support/worker-fixture.js";
-
-/** Runs one operator command as a process. */
-function runOp(command: string, args: string[], env: Record<string, string>) {
-  const main = join(ROOT, "packages", "jobsender", "src", "ops", `${command}-main.ts`);
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", main, "--config", LOCAL_INI, ...args],
-      { cwd: ROOT, env: { ...process.env, ...env } },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 const COUNT = 35;
 const BODIES = new Set(Array.from({ length: COUNT }, (_, i) => `{"job":${i}}`));

@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,28 +12,10 @@ import {
   statusItemId,
 } from "@s3-migration/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  applyStackEnv,
-  LOCAL_INI,
-  localConfig,
-  ROOT,
-  readStackEnv,
-} from "./support/local-stack.js";
+import { applyStackEnv, localConfig, readStackEnv } from "./support/local-stack.js";
 import { ensureQueues, ensureStatusTable } from "./support/provision.js";
+import { runOp } from "./support/run-op.js";
 import { overridesEnv } from "./support/worker-fixture.js";
-
-/** Runs one operator command as a process. */
-function runOp(command: string, args: string[], env: Record<string, string>) {
-  const main = join(ROOT, "packages", "jobsender", "src", "ops", `${command}-main.ts`);
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", main, "--config", LOCAL_INI, ...args],
-      { cwd: ROOT, env: { ...process.env, ...env } },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 describe("status on the local stack", () => {
   // Only SQS and DynamoDB: a queue, its DLQ and a status table of this test's own.

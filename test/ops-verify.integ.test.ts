@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,21 +9,9 @@ import {
 import { destroyClients } from "@s3-migration/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytes, type EngineFixture, engineFixture, put } from "./support/engine.js";
-import { LOCAL_INI, ROOT, readStackEnv } from "./support/local-stack.js";
+import { readStackEnv } from "./support/local-stack.js";
+import { runOp } from "./support/run-op.js";
 import { overridesEnv } from "./support/worker-fixture.js";
-
-/** Runs one operator command as a process. */
-function runOp(command: string, args: string[], env: Record<string, string>) {
-  const main = join(ROOT, "packages", "jobsender", "src", "ops", `${command}-main.ts`);
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", main, "--config", LOCAL_INI, ...args],
-      { cwd: ROOT, env: { ...process.env, ...env } },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 const lines = (stdout: string) =>
   stdout
