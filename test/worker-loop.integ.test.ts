@@ -70,6 +70,17 @@ function loopOver(
   return { loop, processed };
 }
 
+/** The fixture's source client, with every GetObject delayed by `ms` (a slow copy). */
+function slowReads(f: WorkerFixture, ms: number): TransferDeps["source"] {
+  const send = f.clients.sourceS3.send as (c: unknown, o?: unknown) => Promise<unknown>;
+  return {
+    send: (async (command: unknown, options?: unknown) => {
+      if (command instanceof GetObjectCommand) await new Promise((r) => setTimeout(r, ms));
+      return send.call(f.clients.sourceS3, command, options);
+    }) as TransferDeps["source"]["send"],
+  };
+}
+
 function transferFor(
   f: WorkerFixture,
   source: TransferDeps["source"] = f.clients.sourceS3,
@@ -91,15 +102,7 @@ describe("worker loop on the local stack", () => {
     fixtures.push(f);
     const body = bytes(15 * MIB);
     await put(f.clients.sourceS3, f.srcBucket, "slow.bin", body);
-    const slowSource = {
-      send: (async (command: unknown, options?: unknown) => {
-        if (command instanceof GetObjectCommand) await new Promise((r) => setTimeout(r, 1500));
-        return (f.clients.sourceS3.send as (c: unknown, o?: unknown) => Promise<unknown>)(
-          command,
-          options,
-        );
-      }) as TransferDeps["source"]["send"],
-    };
+    const slowSource = slowReads(f, 1500);
     await f.sendJobs([
       {
         srcBucket: f.srcBucket,
@@ -238,15 +241,7 @@ describe("Spot interruption during a copy", () => {
     const f = await workerFixture("loop-spot", { visibilityTimeoutSec: 120, maxReceiveCount: 5 });
     fixtures.push(f);
     await put(f.clients.sourceS3, f.srcBucket, "spot.bin", bytes(30 * MIB));
-    const slowSource = {
-      send: (async (command: unknown, options?: unknown) => {
-        if (command instanceof GetObjectCommand) await new Promise((r) => setTimeout(r, 1000));
-        return (f.clients.sourceS3.send as (c: unknown, o?: unknown) => Promise<unknown>)(
-          command,
-          options,
-        );
-      }) as TransferDeps["source"]["send"],
-    };
+    const slowSource = slowReads(f, 1000);
     await f.sendJobs([
       {
         srcBucket: f.srcBucket,
