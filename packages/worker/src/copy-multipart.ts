@@ -69,6 +69,7 @@ async function copyOnce(
     job,
     uploadId: upload.uploadId,
     pin: pinSource(source, deps.options.getObjectWithVersionId),
+    partSize: layout.partSize,
   };
   try {
     const missing = layout.parts.filter((p) => !upload.reused.has(p.partNumber));

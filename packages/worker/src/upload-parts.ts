@@ -1,7 +1,10 @@
+import { createHash } from "node:crypto";
 import { GetObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
 import { type CopyJob, RetryableError } from "@s3-migration/common";
 import pLimit from "p-limit";
-import { md5, unquote } from "./checksums.js";
+import { fillFromBody } from "./body-reader.js";
+import type { BufferLease } from "./buffer-lease.js";
+import { unquote } from "./checksums.js";
 import type { CopyContext } from "./copy-types.js";
 import type { PartSpec } from "./part-layout.js";
 import { isPreconditionFailed, SourceChangedError, withRetries } from "./retry.js";
@@ -12,12 +15,15 @@ export interface PartTarget {
   readonly job: CopyJob;
   readonly uploadId: string;
   readonly pin: { VersionId?: string; IfMatch?: string };
+  /** The layout's part size: every part's buffer has this size. */
+  readonly partSize: number;
 }
 
 /**
- * Copies `parts` into the upload, `MaxThread` at a time: each part is a ranged GET into memory
- * (after reserving its bytes in the process's memory budget), its MD5, an UploadPart with that
- * Content-MD5, and a check that the ETag S3 returns is that MD5. Returns part number → ETag.
+ * Copies `parts` into the upload, `MaxThread` at a time: each part is a ranged GET into a part
+ * buffer leased from the process's memory budget (reused from part to part), hashed as it
+ * arrives, an UploadPart with that Content-MD5, and a check that the ETag S3 returns is that
+ * MD5. Returns part number → ETag.
  *
  * After the first failure no new part starts; parts in flight finish (they stay in the upload
  * for the next attempt), except on a source change, which cancels them: their bytes are stale.
@@ -58,22 +64,28 @@ async function copyPart(target: PartTarget, part: PartSpec, ctx: CopyContext): P
   const { job } = target;
   return withRetries(
     async () => {
-      const release = await deps.budget.reserve(part.size, signal);
+      // Every part's buffer has the layout's part size (the last part fills it partly), so one
+      // object's buffers are interchangeable and reused from part to part.
+      const lease = await deps.budget.lease(target.partSize, signal);
+      // The buffer may be reused only once no request can still read it (see BufferLease).
+      let reusable = true;
       try {
-        const body = await readRange(target, part, ctx);
-        const digest = md5(body);
+        const digest = await readRange(target, part, lease, ctx);
+        reusable = false;
         const out = await deps.destination.send(
           new UploadPartCommand({
             Bucket: job.dstBucket,
             Key: job.dstKey,
             UploadId: target.uploadId,
             PartNumber: part.partNumber,
-            Body: body,
+            Body: lease.bytes(),
             ContentLength: part.size,
             ContentMD5: digest.toString("base64"),
           }),
           { abortSignal: signal },
         );
+        // S3 answered: it had received all ContentLength bytes, so the write is over.
+        reusable = true;
         const hex = digest.toString("hex");
         if (destinationEtagsAreMd5(deps.options) && unquote(out.ETag) !== hex) {
           throw new RetryableError(
@@ -89,7 +101,7 @@ async function copyPart(target: PartTarget, part: PartSpec, ctx: CopyContext): P
         ctx.onProgress?.({ partNumber: part.partNumber, bytes: part.size });
         return destinationEtagsAreMd5(deps.options) ? hex : unquote(out.ETag);
       } finally {
-        release();
+        lease.release(reusable);
       }
     },
     {
@@ -101,8 +113,16 @@ async function copyPart(target: PartTarget, part: PartSpec, ctx: CopyContext): P
   );
 }
 
-/** The part's bytes from the pinned source, checked for length. */
-async function readRange(target: PartTarget, part: PartSpec, ctx: CopyContext): Promise<Buffer> {
+/**
+ * Reads the part's bytes from the pinned source into `lease`, hashing them as they arrive
+ * (no intermediate copy of the whole part), and checks their length. Returns the MD5.
+ */
+async function readRange(
+  target: PartTarget,
+  part: PartSpec,
+  lease: BufferLease,
+  ctx: CopyContext,
+): Promise<Buffer> {
   const { job } = target;
   try {
     const out = await ctx.deps.source.send(
@@ -114,13 +134,15 @@ async function readRange(target: PartTarget, part: PartSpec, ctx: CopyContext): 
       }),
       { abortSignal: ctx.signal },
     );
-    const bytes = (await out.Body?.transformToByteArray()) ?? new Uint8Array();
-    if (bytes.length !== part.size) {
+    const hash = createHash("md5");
+    const overflow = await fillFromBody(out.Body, lease, (chunk) => hash.update(chunk));
+    if (overflow || lease.filled !== part.size) {
+      const got = overflow ? `more than ${part.size}` : String(lease.filled);
       throw new RetryableError(
-        `part ${part.partNumber}: read ${bytes.length} bytes from the source, expected ${part.size}`,
+        `part ${part.partNumber}: the source returned ${got} bytes, expected ${part.size}`,
       );
     }
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return hash.digest();
   } catch (err) {
     if (isPreconditionFailed(err)) {
       throw new SourceChangedError(
