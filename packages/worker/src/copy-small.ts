@@ -1,20 +1,42 @@
 import type { Readable } from "node:stream";
 import { GetObjectCommand, GetObjectTaggingCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { type CopyJob, RetryableError } from "@s3-migration/common";
+import type { CopyJob } from "@s3-migration/common";
+import { RetryableError } from "@s3-migration/common";
+import { readExactly } from "./body-reader.js";
 import { hexToBase64, md5, unquote } from "./checksums.js";
 import type { CopyContext, CopyResult } from "./copy-types.js";
+import { LeanS3 } from "./lean-s3.js";
 import { withRetries } from "./retry.js";
 import type { S3Send } from "./s3-send.js";
-import { describeSource, type SourceObject } from "./source-object.js";
-import { destinationEtagsAreMd5, destinationWriteFields } from "./transfer-options.js";
+import { describeSource, type SourceAnswer, type SourceObject } from "./source-object.js";
+import {
+  destinationEtagsAreMd5,
+  destinationWriteFields,
+  leanRequests,
+  streamAboveBytes,
+  type TransferOptions,
+} from "./transfer-options.js";
+
+/**
+ * What a streamed single PUT holds in memory at most: the GET's and the PUT's stream buffers
+ * (a few 64 KiB socket chunks), rounded up. Reserved in the memory budget instead of the size.
+ */
+export const STREAM_RESERVE_BYTES = 1024 * 1024;
 
 /**
  * Copies an object of at most `ResumableThreshold` bytes with one GET and one PUT. When the
  * source states its MD5 (single-part, not KMS), that MD5 goes out as Content-MD5 and the body
- * streams straight from the GET into the PUT without being hashed or buffered: the destination
- * then checks the bytes against the source's own checksum, end to end. Otherwise the worker
- * hashes the buffered body. Returns `"too-large"` when the object has grown past the threshold
- * since it was listed (the caller goes multipart).
+ * is not hashed: the destination checks the bytes against the source's own checksum, end to
+ * end. Such a body is buffered up to `streamAboveBytes` and streamed from the GET into the PUT
+ * above it (memory stays flat however large the object). Otherwise the worker buffers and
+ * hashes the body. Returns `"too-large"` when the object must go multipart after all: it has
+ * grown past the threshold since it was listed, or it is a multipart source of more than one
+ * part's size, which the multipart path can cut on the source's own boundaries so that the
+ * destination's ETag must equal the source's (end to end), where a single PUT could only be
+ * checked against the worker's own MD5. (Only thresholds above 5 MiB meet such sources.)
+ *
+ * The first attempt uses the clients' lean path (plain GetObject/PutObject without the SDK's
+ * middleware stack, see `LeanS3`) when both clients offer it; retries go through the SDK.
  */
 export async function copySmallObject(
   job: CopyJob,
@@ -23,20 +45,29 @@ export async function copySmallObject(
 ): Promise<CopyResult | "too-large"> {
   const { deps, signal } = ctx;
   const started = Date.now();
+  const lean = leanRequests(deps.options)
+    ? { source: LeanS3.of(deps.source), destination: LeanS3.of(deps.destination) }
+    : undefined;
   return withRetries(
-    async () => {
-      const out = await deps.source.send(
-        new GetObjectCommand({ Bucket: job.srcBucket, Key: job.srcKey, VersionId: versionId }),
-        { abortSignal: signal },
-      );
-      const stream = out.Body as Readable | undefined;
+    async (attempt) => {
+      const useLean = attempt === 0 ? lean : undefined;
+      const got = await getSource(job, versionId, useLean?.source, ctx);
+      const { out, stream } = got;
       const source = describeSource(out, out.ContentLength ?? 0);
-      if (source.size > deps.options.resumableThresholdBytes) {
+      if (goesMultipart(source, deps.options)) {
         stream?.destroy();
         return "too-large" as const;
       }
-      const release = await deps.budget.reserve(Math.max(1, source.size), signal);
+      const streamed =
+        source.md5Hex !== undefined &&
+        source.size > streamAboveBytes(deps.options) &&
+        stream !== undefined;
+      let release: (() => void) | undefined;
       try {
+        release = await deps.budget.reserve(
+          streamed ? STREAM_RESERVE_BYTES : Math.max(1, source.size),
+          signal,
+        );
         const tagging = await sourceTagging(
           deps.source,
           job,
@@ -44,33 +75,21 @@ export async function copySmallObject(
           deps.options.copyObjectTags,
           signal,
         );
-        let body: Readable | Buffer;
-        let md5Hex: string;
-        if (source.md5Hex !== undefined && source.size > 0 && stream !== undefined) {
-          body = stream;
-          md5Hex = source.md5Hex;
-        } else {
-          body = Buffer.from((await out.Body?.transformToByteArray()) ?? new Uint8Array());
-          if (body.length !== source.size) {
-            throw new RetryableError(
-              `source body was ${body.length} bytes, expected ${source.size}`,
-            );
-          }
-          md5Hex = md5(body).toString("hex");
-        }
-        const put = await deps.destination.send(
-          new PutObjectCommand({
-            Bucket: job.dstBucket,
-            Key: job.dstKey,
-            Body: body,
-            ContentLength: source.size,
-            ContentMD5: hexToBase64(md5Hex),
-            ...source.headers,
-            ...destinationWriteFields(deps.options),
-            Tagging: tagging,
-          }),
-          { abortSignal: signal },
-        );
+        const body = streamed ? stream : await readExactly(out.Body, source.size);
+        const md5Hex = source.md5Hex ?? md5(body as Buffer).toString("hex");
+        const input = {
+          Bucket: job.dstBucket,
+          Key: job.dstKey,
+          Body: body,
+          ContentLength: source.size,
+          ContentMD5: hexToBase64(md5Hex),
+          ...source.headers,
+          ...destinationWriteFields(deps.options),
+          Tagging: tagging,
+        };
+        const put =
+          (got.lean ? await useLean?.destination?.putObject(input, signal) : undefined) ??
+          (await deps.destination.send(new PutObjectCommand(input), { abortSignal: signal }));
         if (destinationEtagsAreMd5(deps.options) && unquote(put.ETag) !== md5Hex) {
           throw new RetryableError(
             `destination ETag ${put.ETag} does not match the MD5 ${md5Hex} sent`,
@@ -95,7 +114,7 @@ export async function copySmallObject(
         stream?.destroy();
         throw err;
       } finally {
-        release();
+        release?.();
       }
     },
     {
@@ -105,6 +124,37 @@ export async function copySmallObject(
       onRetry: ctx.onRetry,
     },
   );
+}
+
+/** See {@link copySmallObject}: too large now, or a multipart source worth mirroring. */
+function goesMultipart(source: SourceObject, options: TransferOptions): boolean {
+  if (source.size > options.resumableThresholdBytes) return true;
+  const parts = source.etagPartCount ?? 1;
+  return parts >= 2 && source.size > options.minPartSizeBytes;
+}
+
+/** The source's GET answer: through the lean path when it serves this object, else the SDK. */
+async function getSource(
+  job: CopyJob,
+  versionId: string | undefined,
+  lean: LeanS3 | undefined,
+  ctx: CopyContext,
+): Promise<{
+  out: SourceAnswer & { readonly ContentLength?: number | undefined; readonly Body?: unknown };
+  stream: Readable | undefined;
+  lean: boolean;
+}> {
+  const input = { Bucket: job.srcBucket, Key: job.srcKey, VersionId: versionId };
+  const fast = await lean?.getObject(input, ctx.signal);
+  if (fast !== undefined) return { out: fast, stream: fast.Body, lean: true };
+  const out = await ctx.deps.source.send(new GetObjectCommand(input), {
+    abortSignal: ctx.signal,
+  });
+  return { out, stream: isStream(out.Body) ? out.Body : undefined, lean: false };
+}
+
+function isStream(body: unknown): body is Readable {
+  return typeof (body as Readable | undefined)?.pipe === "function";
 }
 
 /** The source's tags as a `Tagging` header value, when tags are copied. */

@@ -1,8 +1,4 @@
-import {
-  type GetObjectCommandOutput,
-  HeadObjectCommand,
-  type HeadObjectCommandOutput,
-} from "@aws-sdk/client-s3";
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import type { CopyJob } from "@s3-migration/common";
 import { isMd5Etag, unquote } from "./checksums.js";
 import type { S3Send } from "./s3-send.js";
@@ -32,11 +28,20 @@ export interface SourceObject {
   readonly headers: ObjectHeaders;
 }
 
+/**
+ * The fields of a HeadObject / GetObject answer (the SDK's, or the lean path's) that describe
+ * the source.
+ */
+export interface SourceAnswer extends ObjectHeaders {
+  readonly ETag?: string | undefined;
+  readonly LastModified?: Date | undefined;
+  readonly VersionId?: string | undefined;
+  readonly ServerSideEncryption?: string | undefined;
+  readonly SSECustomerAlgorithm?: string | undefined;
+}
+
 /** Reads the pieces of a HeadObject / GetObject answer that describe the source. */
-export function describeSource(
-  out: HeadObjectCommandOutput | GetObjectCommandOutput,
-  size: number,
-): SourceObject {
+export function describeSource(out: SourceAnswer, size: number): SourceObject {
   const etag = unquote(out.ETag);
   const encrypted =
     out.ServerSideEncryption === "aws:kms" ||

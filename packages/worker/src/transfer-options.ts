@@ -27,6 +27,28 @@ export interface TransferOptions {
   readonly maxSourceRestarts: number;
   /** Base delay of the per-part retry backoff. @default 200 */
   readonly retryBaseDelayMs: number;
+  /**
+   * Single PUTs whose source MD5 is known are buffered up to this size and streamed from the
+   * GET into the PUT above it. @default 1 MiB
+   */
+  readonly streamAboveBytes?: number | undefined;
+  /**
+   * Small copies' first attempt sends plain GetObject/PutObject through the clients' lean path
+   * (the SDK's signer and HTTP handler without its per-request middleware stack). @default true
+   */
+  readonly leanRequests?: boolean | undefined;
+}
+
+const DEFAULT_STREAM_ABOVE_BYTES = 1024 * 1024;
+
+/** `streamAboveBytes`, or its default. */
+export function streamAboveBytes(options: TransferOptions): number {
+  return options.streamAboveBytes ?? DEFAULT_STREAM_ABOVE_BYTES;
+}
+
+/** `leanRequests`, or its default. */
+export function leanRequests(options: TransferOptions): boolean {
+  return options.leanRequests ?? true;
 }
 
 /** The copy settings of a validated config. */

@@ -29,6 +29,7 @@ interface Captured {
   readonly url: string;
   readonly accessKeyId: string | undefined;
   readonly payloadHash: string | undefined;
+  readonly expect: string | undefined;
 }
 
 /**
@@ -57,6 +58,7 @@ async function capture(
         url: `${req.protocol}//${req.hostname}${req.port ? `:${req.port}` : ""}${req.path}`,
         accessKeyId: /Credential=([^/]+)\//.exec(auth)?.[1],
         payloadHash: req.headers["x-amz-content-sha256"],
+        expect: req.headers.Expect ?? req.headers.expect,
       };
       throw new Error("captured");
     },
@@ -161,6 +163,21 @@ describe("createClients", () => {
     );
     expect(withMd5.payloadHash).toBe("UNSIGNED-PAYLOAD");
     expect(without.payloadHash).toMatch(/^[0-9a-f]{64}$/);
+    destroyClients(clients);
+  });
+
+  it("sends no Expect: 100-continue with large uploads (the body goes at once anyway)", async () => {
+    const clients = createClients(config(), STORED);
+    const sent = await capture(
+      clients.destinationS3,
+      new PutObjectCommand({
+        Bucket: "b",
+        Key: "k",
+        Body: Buffer.alloc(8 * 1024 * 1024),
+        ContentMD5: "lLQVRC6ZH4Ej4L+4FyIGbQ==",
+      }),
+    );
+    expect(sent.expect).toBeUndefined();
     destroyClients(clients);
   });
 

@@ -70,6 +70,10 @@ export function createS3Client(
     requestChecksumCalculation: config.checksumMode,
     responseChecksumValidation: config.checksumMode,
     requestHandler: httpHandler(s3SocketCount(config)),
+    // The SDK adds `Expect: 100-continue` to bodies of 2 MB and more, but with our own agents its
+    // handler sends the body at once anyway: the header only makes S3 answer an extra interim
+    // response per part.
+    expectContinueHeader: false,
   } as const;
   const client =
     side === "instance-role"

@@ -1,0 +1,174 @@
+import type { Readable } from "node:stream";
+import { S3ServiceException } from "@aws-sdk/client-s3";
+import type { ObjectHeaders } from "./source-object.js";
+
+/** Where a bucket's requests go and how they are signed, as the client's endpoint rules say. */
+export interface BucketEndpoint {
+  readonly protocol: string;
+  readonly hostname: string;
+  readonly port: number | undefined;
+  /** The Host header: hostname, plus the port when the URL names one. */
+  readonly host: string;
+  /** Path before the key: `/bucket` for path-style URLs, empty for virtual-hosted ones. */
+  readonly pathPrefix: string;
+  readonly signingName: string;
+  readonly signingRegion: string;
+}
+
+/** The fields of a GetObject answer the copy reads (the SDK's names), and the body. */
+export interface LeanGetOutput extends ObjectHeaders {
+  readonly ETag: string | undefined;
+  readonly ContentLength: number | undefined;
+  readonly LastModified: Date | undefined;
+  readonly VersionId: string | undefined;
+  readonly ServerSideEncryption: string | undefined;
+  readonly SSECustomerAlgorithm: string | undefined;
+  readonly Body: Readable;
+}
+
+/** A PutObject of the lean path (the SDK's field names). */
+export interface LeanPutInput extends ObjectHeaders {
+  readonly Bucket: string;
+  readonly Key: string;
+  readonly Body: Buffer | Readable;
+  readonly ContentLength: number;
+  readonly ContentMD5: string;
+  readonly StorageClass?: string | undefined;
+  readonly ServerSideEncryption?: string | undefined;
+  readonly SSEKMSKeyId?: string | undefined;
+  readonly Tagging?: string | undefined;
+}
+
+type Headers = Record<string, string | undefined>;
+
+/**
+ * The key as a URL path, encoded as the SDK encodes `{Key+}`: each `/`-separated segment with
+ * `encodeURIComponent` plus `!'()*`, the slashes kept.
+ */
+export function keyPath(key: string): string {
+  return key.split("/").map(encodeSegment).join("/");
+}
+
+function encodeSegment(segment: string): string {
+  if (/^[\w.~-]*$/.test(segment)) return segment;
+  return encodeURIComponent(segment).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+/** An HTTP date as S3 sends it (IMF-fixdate), e.g. `Wed, 21 Oct 2015 07:28:00 GMT`. */
+const HTTP_DATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+function httpDate(value: string | undefined): Date | undefined | null {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  return HTTP_DATE.test(value) && !Number.isNaN(date.getTime()) ? date : null;
+}
+
+/**
+ * Reads a GetObject answer's headers into the SDK's field names. `undefined` when a header is
+ * one only the SDK should interpret (an `Expires` that is not an HTTP date).
+ */
+export function parseGetHeaders(headers: Headers, body: Readable): LeanGetOutput | undefined {
+  const expires = httpDate(headers.expires);
+  if (expires === null) return undefined;
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith("x-amz-meta-") && value !== undefined) metadata[name.slice(11)] = value;
+  }
+  const length = headers["content-length"];
+  return {
+    ETag: headers.etag,
+    ContentLength: length === undefined ? undefined : Number(length),
+    LastModified: httpDate(headers["last-modified"]) ?? undefined,
+    VersionId: headers["x-amz-version-id"],
+    ServerSideEncryption: headers["x-amz-server-side-encryption"],
+    SSECustomerAlgorithm: headers["x-amz-server-side-encryption-customer-algorithm"],
+    ContentType: headers["content-type"],
+    ContentEncoding: headers["content-encoding"],
+    ContentLanguage: headers["content-language"],
+    ContentDisposition: headers["content-disposition"],
+    CacheControl: headers["cache-control"],
+    Expires: expires,
+    Metadata: metadata,
+    Body: body,
+  };
+}
+
+/** The request headers of a PutObject, as the SDK serializes the same input. */
+export function putHeaders(input: LeanPutInput): Record<string, string> {
+  const headers: Headers = {
+    "content-length": String(input.ContentLength),
+    "content-md5": input.ContentMD5,
+    "content-type": input.ContentType ?? "application/octet-stream",
+    "content-encoding": input.ContentEncoding,
+    "content-language": input.ContentLanguage,
+    "content-disposition": input.ContentDisposition,
+    "cache-control": input.CacheControl,
+    expires: input.Expires?.toUTCString(),
+    "x-amz-storage-class": input.StorageClass,
+    "x-amz-server-side-encryption": input.ServerSideEncryption,
+    "x-amz-server-side-encryption-aws-kms-key-id": input.SSEKMSKeyId,
+    "x-amz-tagging": input.Tagging,
+  };
+  for (const [name, value] of Object.entries(input.Metadata ?? {})) {
+    headers[`x-amz-meta-${name.toLowerCase()}`] = value;
+  }
+  const defined: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers))
+    if (value !== undefined) defined[name] = value;
+  return defined;
+}
+
+/** Error bodies beyond this are not read (S3's are well under 1 KiB). */
+const MAX_ERROR_BODY = 64 * 1024;
+
+/**
+ * The SDK's exception for an answer other than 2xx: `name` from the XML `Code` (or from the
+ * status when there is no body), `$metadata.httpStatusCode` and the request ids, so
+ * `classifyAwsError` sees what it would see from the SDK.
+ */
+export async function readError(
+  status: number,
+  headers: Headers,
+  body: Readable,
+): Promise<S3ServiceException> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length > MAX_ERROR_BODY) break;
+    }
+  } catch {
+    // The status alone still says what happened.
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  const field = (name: string) =>
+    new RegExp(`<${name}>([^<]*)</${name}>`).exec(text)?.[1]?.trim() || undefined;
+  const name = field("Code") ?? STATUS_NAMES[status] ?? `Http${status}`;
+  return new S3ServiceException({
+    name,
+    $fault: status >= 500 ? "server" : "client",
+    message: field("Message") ?? name,
+    $metadata: {
+      httpStatusCode: status,
+      requestId: field("RequestId") ?? headers["x-amz-request-id"],
+      extendedRequestId: field("HostId") ?? headers["x-amz-id-2"],
+    },
+  });
+}
+
+/** Names the SDK gives body-less errors. */
+const STATUS_NAMES: Record<number, string> = {
+  301: "PermanentRedirect",
+  304: "NotModified",
+  400: "BadRequest",
+  403: "Forbidden",
+  404: "NotFound",
+  412: "PreconditionFailed",
+  500: "InternalError",
+  503: "ServiceUnavailable",
+};
