@@ -4,7 +4,12 @@
  * `MaxParallelFile` objects at once, while the listing goes on. Prints one JSON line.
  *
  *   node --import tsx bench/copy/copy-bucket.ts --src bench-large-src --dst bench-large-dst \
- *     [--max-thread 8] [--max-parallel-file 4] [--chunk-size 5] [--memory-budget-mb 512]
+ *     [--max-thread 8] [--max-parallel-file 4] [--chunk-size 5] [--resumable-threshold 5]
+ *     [--memory-budget-mb 512] [--lean-requests true|false] [--stream-above-mib 1]
+ *
+ * Each flag overrides the ini key of the same name (MB values are MiB); the rest comes from
+ * config/local.ini and `S3MIG_<key>` variables. `--lean-requests` and `--stream-above-mib`
+ * set the engine's `leanRequests` / `streamAboveBytes` (no ini keys), for A/B measurements.
  */
 import { parseArgs } from "node:util";
 import { createLogger, destroyClients } from "../../packages/common/src/index.js";
@@ -23,7 +28,10 @@ const { values } = parseArgs({
     "max-thread": { type: "string" },
     "max-parallel-file": { type: "string" },
     "chunk-size": { type: "string" },
+    "resumable-threshold": { type: "string" },
     "memory-budget-mb": { type: "string" },
+    "lean-requests": { type: "string" },
+    "stream-above-mib": { type: "string" },
   },
 });
 if (!values.src || !values.dst) throw new Error("--src and --dst are required");
@@ -35,6 +43,7 @@ for (const [flag, key] of [
   ["max-thread", "MaxThread"],
   ["max-parallel-file", "MaxParallelFile"],
   ["chunk-size", "ChunkSize"],
+  ["resumable-threshold", "ResumableThreshold"],
   ["memory-budget-mb", "MemoryBudgetMB"],
 ] as const) {
   const value = values[flag];
@@ -47,7 +56,15 @@ const deps = {
   source: clients.sourceS3,
   destination: clients.destinationS3,
   budget,
-  options: transferOptionsFromConfig(config),
+  options: {
+    ...transferOptionsFromConfig(config),
+    ...(values["lean-requests"] === undefined
+      ? {}
+      : { leanRequests: values["lean-requests"] === "true" }),
+    ...(values["stream-above-mib"] === undefined
+      ? {}
+      : { streamAboveBytes: Number(values["stream-above-mib"]) * 2 ** 20 }),
+  },
   logger: createLogger({ service: "bench-copy", level: "warn" }),
 };
 
@@ -90,6 +107,7 @@ console.log(
       maxThread: config.maxThread,
       maxParallelFile: config.maxParallelFile,
       chunkSizeMiB: config.chunkSizeBytes / 2 ** 20,
+      resumableThresholdMiB: config.resumableThresholdBytes / 2 ** 20,
       memoryBudgetMiB: config.memoryBudgetBytes / 2 ** 20,
     },
   }),

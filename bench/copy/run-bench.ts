@@ -1,12 +1,15 @@
 /**
  * The copy benchmark, source tenant → destination tenant: for each dataset, generate it once
- * in the global tenant (untimed), then N times: empty the destination, run our copier under
- * `/usr/bin/time -v`, verify; empty again, run rclone the same way, verify. A run that does not
+ * in the global tenant (untimed), then N times, for each tool (the order rotating from run to
+ * run): empty the destination, run the tool under `/usr/bin/time -v`, verify. A run that does not
  * verify is recorded as failed and left out of the medians. Between datasets every benchmark
  * object is deleted and RGW garbage collection runs, so memstore does not fill.
  *
  *   pnpm exec tsx bench/copy/run-bench.ts [--runs 3] [--datasets large,small,mixed] [--limit N]
- *     [--tools ours,rclone] [--ours-flags="--max-parallel-file 8 --chunk-size 8"]
+ *     [--tools ours,ours-defaults,rclone] [--ours-flags="--max-parallel-file 4"]
+ *
+ * `ours` runs with the parity settings (rclone's flags translated, see OURS_SETTINGS),
+ * `ours-defaults` with config/local.ini as it is.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -15,8 +18,8 @@ import { parseArgs } from "node:util";
 import { destroyClients } from "../../packages/common/src/index.js";
 import { readStackEnv, STACK_SCRIPT } from "../../test/support/local-stack.js";
 import { DATASETS, type Dataset, generate, totalBytes } from "./datasets.js";
-import { BENCH_DIR, commands, measure, writeRcloneConfig } from "./measure.js";
-import { markdown, type RunRecord, type Tool } from "./report.js";
+import { BENCH_DIR, bundleOurs, commands, measure, writeRcloneConfig } from "./measure.js";
+import { markdown, type RunRecord, TOOLS, type Tool } from "./report.js";
 import { emptyBucket, ensureBucket, localClients } from "./s3.js";
 import { verifyCopy } from "./verify.js";
 
@@ -26,14 +29,14 @@ const { values } = parseArgs({
     datasets: { type: "string", default: "large,small,mixed" },
     /** Smoke test: only the first N objects of each dataset. */
     limit: { type: "string" },
-    tools: { type: "string", default: "ours,rclone" },
-    /** Extra flags for copy-bucket.ts (MaxThread / MaxParallelFile / ChunkSize overrides). */
+    tools: { type: "string", default: "ours,ours-defaults,rclone" },
+    /** Extra flags for both `ours` variants (copy-bucket.ts overrides, appended last). */
     "ours-flags": { type: "string", default: "" },
   },
 });
 const RUNS = Number(values.runs);
 const wanted = values.datasets.split(",");
-const tools = (["ours", "rclone"] as const).filter((t) => values.tools.split(",").includes(t));
+const tools = TOOLS.filter((t) => values.tools.split(",").includes(t));
 const oursFlags = values["ours-flags"].split(/\s+/).filter(Boolean);
 const limit = values.limit === undefined ? Infinity : Number(values.limit);
 const datasets: Dataset[] = DATASETS.filter((d) => wanted.includes(d.name)).map((d) => ({
@@ -44,6 +47,7 @@ const datasets: Dataset[] = DATASETS.filter((d) => wanted.includes(d.name)).map(
 execFileSync("bash", [STACK_SCRIPT, "up"], { stdio: ["ignore", 2, 2] });
 mkdirSync(BENCH_DIR, { recursive: true });
 writeRcloneConfig();
+bundleOurs();
 const { clients } = await localClients();
 const [src, dst] = [clients.sourceS3, clients.destinationS3];
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
@@ -63,7 +67,7 @@ async function runOnce(d: Dataset, tool: Tool, run: number): Promise<void> {
   await emptyBucket(dst, dstBucket);
   gc();
   const argv = commands(srcBucket, dstBucket)[tool];
-  const m = await measure(tool === "ours" ? [...argv, ...oursFlags] : argv);
+  const m = await measure(tool === "rclone" ? argv : [...argv, ...oursFlags]);
   const verdict = await verifyCopy(src, srcBucket, dst, dstBucket);
   const problems = [...verdict.problems];
   if (m.exitCode !== 0) problems.unshift(`exit ${m.exitCode}: ${m.stderr.slice(-500)}`);
@@ -83,7 +87,7 @@ async function runOnce(d: Dataset, tool: Tool, run: number): Promise<void> {
     peakRssMiB: m.peakRssMiB,
     serverCpuSeconds: m.serverCpuSeconds,
     machineCpuSeconds: m.machineCpuSeconds,
-    ...(tool === "ours" && m.exitCode === 0
+    ...(tool !== "rclone" && m.exitCode === 0
       ? { ours: JSON.parse(m.stdout.trim().split("\n").at(-1) ?? "{}") }
       : {}),
   };
@@ -104,7 +108,9 @@ for (const d of datasets) {
   log(`${d.name}: generating ${d.objects.length} objects, ${totalBytes(d)} bytes`);
   await generate(src, srcBucket, d);
   for (let run = 1; run <= RUNS; run++) {
-    for (const tool of tools) await runOnce(d, tool, run);
+    // The order rotates from run to run, so no tool always runs first or right after another.
+    const order = tools.map((_, i) => tools[(i + run - 1) % tools.length] as Tool);
+    for (const tool of order) await runOnce(d, tool, run);
   }
   await emptyBucket(dst, dstBucket);
   await emptyBucket(src, srcBucket);
