@@ -13,12 +13,13 @@
  */
 import { parseArgs } from "node:util";
 import { createLogger, destroyClients } from "../../packages/common/src/index.js";
+import { type ListedObject, listObjects } from "../../packages/jobsender/src/list-bucket.js";
 import {
   copyObject,
   MemoryBudget,
   transferOptionsFromConfig,
 } from "../../packages/worker/src/index.js";
-import { forEachLimit, type Listed, listPages, localClients } from "./s3.js";
+import { forEachLimit, localClients } from "./local-clients.js";
 
 const started = performance.now();
 const { values } = parseArgs({
@@ -68,9 +69,9 @@ const deps = {
   logger: createLogger({ service: "bench-copy", level: "warn" }),
 };
 
-/** The listing, one object at a time, fetched page by page as the copies consume it. */
-async function* objects(): AsyncGenerator<Listed> {
-  for await (const page of listPages(clients.sourceS3, srcBucket)) yield* page;
+/** The listing (the jobsender's lister), one page read ahead of the copies that consume it. */
+function objects(): AsyncGenerator<ListedObject> {
+  return listObjects(clients.sourceS3, { bucket: srcBucket, prefix: "" });
 }
 
 const copyStarted = performance.now();

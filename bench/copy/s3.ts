@@ -3,13 +3,9 @@
  * from packages/worker's dependencies (the same install the copy engine uses).
  */
 import { createRequire } from "node:module";
-import {
-  type AwsClients,
-  type Config,
-  createClients,
-  loadCredentials,
-} from "../../packages/common/src/index.js";
-import { applyStackEnv, localConfig } from "../../test/support/local-stack.js";
+import { forEachLimit } from "./local-clients.js";
+
+export { forEachLimit, localClients } from "./local-clients.js";
 
 type S3Module =
   typeof import("../../packages/worker/node_modules/@aws-sdk/client-s3/dist-types/index.js");
@@ -26,19 +22,6 @@ export interface Listed {
   readonly size: number;
   /** Without quotes. */
   readonly etag: string;
-}
-
-/** The local config (config/local.ini + .local/stack.env) with ini-key overrides, and clients. */
-export async function localClients(
-  overrides: Record<string, string> = {},
-): Promise<{ config: Config; clients: AwsClients }> {
-  applyStackEnv();
-  const config = localConfig(overrides);
-  const clients = createClients(
-    config,
-    await loadCredentials(config.credentialsParameter, undefined),
-  );
-  return { config, clients };
 }
 
 /** Every page of a bucket's listing (ListObjectsV2, 1,000 keys a page). */
@@ -69,23 +52,6 @@ export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> 
   } catch {
     await s3.send(new sdk.CreateBucketCommand({ Bucket: bucket }));
   }
-}
-
-/** Runs `fn` over `items`, `concurrency` at a time. */
-export async function forEachLimit<T>(
-  items: Iterable<T> | AsyncIterable<T>,
-  concurrency: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  const it = (Symbol.asyncIterator in items ? items : toAsync(items))[Symbol.asyncIterator]();
-  const lane = async (): Promise<void> => {
-    for (let next = await it.next(); !next.done; next = await it.next()) await fn(next.value);
-  };
-  await Promise.all(Array.from({ length: concurrency }, lane));
-}
-
-async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
-  yield* items;
 }
 
 /** Deletes every object and aborts every unfinished multipart upload in the bucket. */
