@@ -103,9 +103,55 @@ describe("listObjectsParallel", () => {
     await listing.return();
 
     // Assess
-    // sub-listings: (concurrency + 1) × (readAheadPages + 1) pages; top level: 2 pages
-    expect(callsWhileWaiting).toBeLessThanOrEqual(4 * 3 + 2);
+    // sub-listings: 2 × budget + one page per sub-listing + the page drained; top level: 2
+    const budget = (3 + 1) * 2;
+    expect(callsWhileWaiting).toBeLessThanOrEqual(2 * budget + 4 + 1 + 2);
     expect(callsLater).toBe(callsWhileWaiting);
+  });
+
+  it("gives the read-ahead budget to the nearest prefixes first", async () => {
+    // Prepare: 10 pages per prefix; budget (3 + 1) × 2 = 8 pages
+    const s3 = createFakeS3Listing({ src: tree(6, 20) }, { delay: nextTurn });
+    const listing = listObjectsParallel(s3, {
+      bucket: "src",
+      prefix: "",
+      pageSize: 2,
+      concurrency: 3,
+      readAheadPages: 2,
+    });
+
+    // Act: the consumer holds the first object (top-level "0-top") and waits
+    await listing.next();
+    await settle(100);
+    const pagesOf = (p: string) => s3.calls.filter((c) => c.Prefix === p).length;
+    const fetched = ["d000/", "d001/", "d002/", "d003/"].map(pagesOf);
+    await listing.return();
+
+    // Assess: the prefix next in line is fetched deep, to the whole budget (with a fixed depth of
+    // 2 ahead it would hold 3); the ones behind it share what they got before it grew
+    expect(fetched[0]).toBe(8);
+    expect(fetched.slice(1).reduce((a, b) => a + b)).toBeLessThanOrEqual(8);
+  });
+
+  it("moves the budget on to the next prefix once one is drained", async () => {
+    // Prepare
+    const s3 = createFakeS3Listing({ src: tree(6, 20) }, { delay: nextTurn });
+    const listing = listObjectsParallel(s3, {
+      bucket: "src",
+      prefix: "",
+      pageSize: 2,
+      concurrency: 3,
+      readAheadPages: 2,
+    });
+
+    // Act: consume the top-level object, all of d000/ and the first object of d001/, then wait
+    for (let i = 0; i < 22; i++) await listing.next();
+    await settle(100);
+    const d001 = s3.calls.filter((c) => c.Prefix === "d001/").length;
+    await listing.return();
+
+    // Assess: d001/, now drained, holds the whole budget: its page being drained + 8 ahead
+    expect(d001).toBe(9);
   });
 
   it("stops every sub-listing when the consumer breaks", async () => {

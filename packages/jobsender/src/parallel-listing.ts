@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import pLimit from "p-limit";
 import { type ListedObject, listObjectPages, type S3Send, type Scheduler } from "./list-bucket.js";
 import { listTopLevelPages, type TopLevelEntry } from "./list-top-level.js";
@@ -18,7 +19,10 @@ export interface ParallelListOptions {
    * many sub-listings are started ahead of the one being consumed. @default 8
    */
   readonly concurrency?: number | undefined;
-  /** Pages each sub-listing may hold ahead of the consumer. @default 2 */
+  /**
+   * Pages read ahead per sub-listing on average: the sub-listings share a budget of
+   * `(concurrency + 1) × readAheadPages` buffered pages, handed out in listing order. @default 2
+   */
   readonly readAheadPages?: number | undefined;
 }
 
@@ -36,11 +40,21 @@ type Pending =
  * the top-level entries in order, yielding each object and draining each sub-listing in turn,
  * so the streams are concatenated in order while fetched concurrently.
  *
- * Memory bound: at most `concurrency + 1` sub-listings are open, each holding at most
- * `readAheadPages + 1` pages (buffered and in flight) plus the page being drained; the
- * top-level listing holds at most 3 pages and `pageSize` objects waiting. In all
- * `pageSize × ((concurrency + 1) × (readAheadPages + 1) + 5)` objects: 32,000 with the
- * defaults, a few MB, whatever the bucket holds.
+ * Read-ahead: the open sub-listings share one budget of `(concurrency + 1) × readAheadPages`
+ * buffered pages, handed out in listing order: a sub-listing may fetch another page while the
+ * pages buffered by it and by every sub-listing before it stay under the budget. The nearest
+ * prefixes are thus fetched deep while the consumer is still draining earlier ones. (With a
+ * fixed per-prefix depth, a prefix of many pages was drained one round trip at a time while the
+ * later sub-listings sat idle with their few pages: measured on 16 prefixes of ~7 pages, as slow
+ * as one sequential listing; see docs/BENCHMARKS.md.) The first sub-listing, the one drained,
+ * may always fetch up to the whole budget, so the listing never waits on pages held further on.
+ *
+ * Memory bound: the sub-listings behind the first hold less than the budget together (each
+ * fetched only while that held); the first may then grow to the whole budget on its own; each
+ * open sub-listing (at most `concurrency + 1`) may add one page in flight; plus the page being
+ * drained, and the top-level listing's 3 pages and `pageSize` objects waiting. In all at most
+ * `pageSize × (2 × (concurrency + 1) × readAheadPages + concurrency + 6)` objects: 50,000
+ * with the defaults (tens of MB), whatever the bucket holds.
  *
  * Parallelism comes only from the top level: a prefix whose data sits under one common prefix
  * is listed at the speed of one sequential listing.
@@ -60,12 +74,30 @@ export async function* listObjectsParallel(
   if (!Number.isInteger(readAheadPages) || readAheadPages < 1) {
     throw new RangeError(`readAheadPages [${readAheadPages}] must be an integer from 1 and up`);
   }
+  const budget = (concurrency + 1) * readAheadPages;
+  /** Open sub-listings in listing order; the first is the one being drained (or next to be). */
+  const open: ReadAhead<ListedObject[]>[] = [];
+  /** A sub-listing's share: the budget minus the pages buffered before it (see above). */
+  const share = (chain: ReadAhead<ListedObject[]>): number => {
+    let before = 0;
+    for (const c of open) {
+      if (c === chain) return c === open[0] ? Math.max(1, budget - before) : budget - before;
+      before += c.buffered;
+    }
+    return 1; // not yet registered: just constructed
+  };
+  /** After the consumer took a page, the sub-listings behind may have room again. */
+  const pokeAll = () => {
+    for (const c of open) c.poke();
+  };
   const limit = pLimit(concurrency);
   const schedule: Scheduler = (task) => limit(task);
   const controller = new AbortController();
   const signal = options.signal
     ? AbortSignal.any([options.signal, controller.signal])
     : controller.signal;
+  // Every request in flight listens on this signal: above 10 Node would warn of a leak.
+  setMaxListeners(Math.max(10, 2 * (concurrency + 2)), signal);
   const top = new ReadAhead(
     listTopLevelPages(s3, { bucket, prefix, pageSize, signal, schedule }),
     1,
@@ -94,10 +126,9 @@ export async function* listObjectsParallel(
         objectsAhead++;
       } else {
         const sub = { bucket, prefix, subPrefix: entry.prefix, pageSize, signal, schedule };
-        window.push({
-          kind: "prefix",
-          pages: new ReadAhead(listObjectPages(s3, sub), readAheadPages),
-        });
+        const pages = new ReadAhead(listObjectPages(s3, sub), share);
+        open.push(pages);
+        window.push({ kind: "prefix", pages });
         prefixesAhead++;
       }
     }
@@ -116,7 +147,12 @@ export async function* listObjectsParallel(
       prefixesAhead--;
       draining = head.pages;
       await fill(); // start the next sub-listing while this one drains
-      for await (const page of head.pages) yield* page;
+      for await (const page of head.pages) {
+        pokeAll();
+        yield* page;
+      }
+      open.shift(); // head.pages, drained: the budget passes to the next sub-listing
+      pokeAll();
       draining = undefined;
     }
   } finally {

@@ -4,6 +4,8 @@
  * the current one.
  *
  * Memory: `size` buffered items plus the one being fetched plus the one the consumer holds.
+ * `size` may be a function, asked again before each pull: several read-aheads can then share
+ * one budget (call `poke()` when the budget grows, so a waiting pump asks again).
  * A source error is thrown to the consumer after the items that came before it. `return()`
  * (a `break` out of `for await`) stops pulling and closes the source. One `next()` at a time.
  *
@@ -13,7 +15,7 @@
  */
 export class ReadAhead<T> implements AsyncIterableIterator<T> {
   readonly #source: AsyncIterator<T>;
-  readonly #size: number;
+  readonly #size: (self: ReadAhead<T>) => number;
   readonly #buffer: T[] = [];
   #finished = false;
   #stopped = false;
@@ -24,20 +26,26 @@ export class ReadAhead<T> implements AsyncIterableIterator<T> {
 
   /**
    * @param source - the iterable to read ahead of
-   * @param size - how many items may wait for the consumer; an integer ≥ 1
+   * @param size - how many items may wait for the consumer: an integer ≥ 1, or a function of
+   *   this read-ahead giving the current limit (0 pauses pulling until `poke()`)
    */
-  constructor(source: AsyncIterable<T>, size: number) {
-    if (!Number.isInteger(size) || size < 1) {
+  constructor(source: AsyncIterable<T>, size: number | ((self: ReadAhead<T>) => number)) {
+    if (typeof size === "number" && (!Number.isInteger(size) || size < 1)) {
       throw new RangeError(`read-ahead size [${size}] must be an integer from 1 and up`);
     }
     this.#source = source[Symbol.asyncIterator]();
-    this.#size = size;
+    this.#size = typeof size === "number" ? () => size : size;
     this.#pump = this.#run();
   }
 
   /** How many items are waiting for the consumer. */
   get buffered(): number {
     return this.#buffer.length;
+  }
+
+  /** Wakes a pump that waits for room, so it asks its `size` function again. */
+  poke(): void {
+    this.#wake("pump");
   }
 
   async next(): Promise<IteratorResult<T, undefined>> {
@@ -76,7 +84,7 @@ export class ReadAhead<T> implements AsyncIterableIterator<T> {
   async #run(): Promise<void> {
     try {
       while (!this.#stopped) {
-        if (this.#buffer.length >= this.#size) {
+        if (this.#buffer.length >= this.#size(this)) {
           await new Promise<void>((resolve) => {
             this.#wakePump = resolve;
           });
