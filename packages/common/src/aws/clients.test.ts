@@ -4,6 +4,7 @@ import type { Config } from "../config/config-types.js";
 import { parseConfig } from "../config/parse-config.js";
 import type { SideCredentials } from "../parameters/parameter-documents.js";
 import { createClients, destroyClients, s3SocketCount } from "./clients.js";
+import { SOCKET_IDLE_TIMEOUT_MS } from "./http-handler.js";
 
 const ROLE_KEY = "AKIAROLE000000000001";
 const STORED: SideCredentials = {
@@ -72,6 +73,27 @@ async function capture(
 }
 
 describe("createClients", () => {
+  it("gives every client a 60 s idle timeout and no total request timeout", async () => {
+    // Prepare
+    const clients = createClients(config(), STORED);
+
+    // Act: the handler resolves its settings lazily (`configProvider`), before the first request
+    const settings = await Promise.all(
+      [clients.sourceS3, clients.destinationS3, clients.sqs, clients.dynamodb].map(
+        (client) =>
+          (client.config.requestHandler as unknown as { configProvider: Promise<object> })
+            .configProvider as Promise<Record<string, unknown>>,
+      ),
+    );
+
+    // Assess: a total timeout would fail a large part on a slow link that still moves bytes
+    for (const s of settings) {
+      expect(s).toMatchObject({ socketTimeout: SOCKET_IDLE_TIMEOUT_MS, connectionTimeout: 10_000 });
+      expect(s.requestTimeout).toBeUndefined();
+    }
+    destroyClients(clients);
+  });
+
   // The endpoint variable proves the SDK does not apply it behind the config's back.
   const roleEnv = {
     AWS_ACCESS_KEY_ID: ROLE_KEY,

@@ -1,13 +1,11 @@
-import { Agent as HttpAgent } from "node:http";
-import { Agent as HttpsAgent } from "node:https";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SSMClient } from "@aws-sdk/client-ssm";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { BuildMiddleware, MetadataBearer } from "@smithy/types";
 import type { Config } from "../config/config-types.js";
 import type { SideCredentials } from "../parameters/parameter-documents.js";
+import { createHttpHandler } from "./http-handler.js";
 
 /** Which credentials an S3 client uses. */
 export type S3Side = "instance-role" | "access-key";
@@ -31,25 +29,12 @@ export interface AwsClients {
  * instance-role side only (see loadConfig) and passes endpoints explicitly.
  */
 
-/** Timeouts for every client; a stalled socket must fail, not hang a 2 TB copy forever. */
-const CONNECTION_TIMEOUT_MS = 10_000;
-const SOCKET_IDLE_TIMEOUT_MS = 60_000;
-
 /**
  * The number of sockets one S3 client may keep open: every part of every object in flight,
  * plus a few for listing, heads and completes.
  */
 export function s3SocketCount(config: Pick<Config, "maxParallelFile" | "maxThread">): number {
   return config.maxParallelFile * config.maxThread + config.maxParallelFile + 4;
-}
-
-function httpHandler(maxSockets: number): NodeHttpHandler {
-  return new NodeHttpHandler({
-    httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
-    connectionTimeout: CONNECTION_TIMEOUT_MS,
-    requestTimeout: SOCKET_IDLE_TIMEOUT_MS,
-  });
 }
 
 /**
@@ -69,7 +54,7 @@ export function createS3Client(
     maxAttempts: config.maxRetry + 1,
     requestChecksumCalculation: config.checksumMode,
     responseChecksumValidation: config.checksumMode,
-    requestHandler: httpHandler(s3SocketCount(config)),
+    requestHandler: createHttpHandler(s3SocketCount(config)),
     // The SDK adds `Expect: 100-continue` to bodies of 2 MB and more, but with our own agents its
     // handler sends the body at once anyway: the header only makes S3 answer an extra interim
     // response per part.
@@ -137,7 +122,7 @@ export function createClients(config: Config, credentials: SideCredentials): Aws
     ignoreConfiguredEndpointUrls: true,
     region: config.region,
     maxAttempts: config.maxRetry + 1,
-    requestHandler: httpHandler(config.maxParallelFile * 2 + 4),
+    requestHandler: createHttpHandler(config.maxParallelFile * 2 + 4),
   };
   return {
     sourceS3: put ? roleS3 : keyS3,
