@@ -90,6 +90,65 @@ describe("MemoryBudget.lease", () => {
     expect(budget.used).toBe(0);
   });
 
+  it("hands a buffer given back to the first waiter for a part buffer of its size", async () => {
+    // Prepare: a full budget of equal parts, one more part waiting
+    const budget = new MemoryBudget(100);
+    const first = await budget.lease(60);
+    first.append(Buffer.from("part one"));
+    const buffer = first.bytes().buffer;
+    const waiting = budget.lease(60);
+    await tick();
+    // Act
+    first.release(true);
+    const second = await waiting;
+    // Assess: the same memory, its reservation passed on, nothing freed or allocated
+    expect(second.bytes().buffer).toBe(buffer);
+    expect(second.filled).toBe(0);
+    expect(budget.used).toBe(60);
+    second.release(true);
+    expect(budget.idleBytes).toBe(60);
+  });
+
+  it("hands no buffer past an earlier waiter", async () => {
+    // Prepare: a reservation of 50 waits first, then a part buffer of 60
+    const budget = new MemoryBudget(100);
+    const first = await budget.lease(60);
+    const buffer = first.bytes().buffer;
+    const order: string[] = [];
+    const small = budget.reserve(50).then((release) => {
+      order.push("reserve 50");
+      return release;
+    });
+    const part = budget.lease(60).then((lease) => {
+      order.push("lease 60");
+      return lease;
+    });
+    await tick();
+    // Act
+    first.release(true);
+    await tick();
+    const releaseSmall = await small;
+    // Assess: the 50 went first (in order); the 60 still waits, for room, not for the buffer
+    expect(order).toEqual(["reserve 50"]);
+    releaseSmall();
+    const lease = await part;
+    expect(lease.bytes().buffer).not.toBe(buffer);
+    expect(budget.used).toBe(60);
+  });
+
+  it("hands no buffer to a waiter for another size", async () => {
+    const budget = new MemoryBudget(100);
+    const first = await budget.lease(60);
+    const buffer = first.bytes().buffer;
+    const waiting = budget.lease(50);
+    await tick();
+    first.release(true);
+    const other = await waiting;
+    expect(other.capacity).toBe(50);
+    expect(other.bytes().buffer).not.toBe(buffer);
+    expect(budget.used).toBe(50);
+  });
+
   it("drops buffers that stayed idle for 5 s", async () => {
     vi.useFakeTimers();
     const budget = new MemoryBudget(100);

@@ -73,6 +73,22 @@ export class BufferLease {
   }
 }
 
+/** A buffer and the function that releases its bytes in the budget. */
+export interface HeldBuffer {
+  readonly release: () => void;
+  readonly buffer?: Buffer | undefined;
+}
+
+/** What a {@link BufferPool} needs from its memory budget. */
+export interface PoolBudget {
+  /** Reserves `bytes`; may instead hand over a buffer of that size given back meanwhile. */
+  reserve(bytes: number, signal?: AbortSignal): Promise<HeldBuffer>;
+  /** Whether any reservation waits for room. */
+  someoneWaits(): boolean;
+  /** Offers a buffer just given back (with its reservation) to a waiter; `true` if taken. */
+  handOver(held: HeldBuffer & { readonly buffer: Buffer }): boolean;
+}
+
 /**
  * Idle part buffers, by size, whose bytes stay reserved in the owning memory budget while they
  * wait to be reused. The budget asks for them back (`dropIdle`) whenever a reservation would
@@ -80,19 +96,13 @@ export class BufferLease {
  * `idleMs` without use, so a worker that has moved on to small objects gives the memory back.
  */
 export class BufferPool {
-  readonly #reserve: (bytes: number, signal?: AbortSignal) => Promise<() => void>;
-  readonly #someoneWaits: () => boolean;
+  readonly #budget: PoolBudget;
   readonly #idleMs: number;
   readonly #idle = new Map<number, { buffer: Buffer; release: () => void; since: number }[]>();
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(
-    reserve: (bytes: number, signal?: AbortSignal) => Promise<() => void>,
-    someoneWaits: () => boolean,
-    idleMs: number,
-  ) {
-    this.#reserve = reserve;
-    this.#someoneWaits = someoneWaits;
+  constructor(budget: PoolBudget, idleMs: number) {
+    this.#budget = budget;
     this.#idleMs = idleMs;
   }
 
@@ -103,17 +113,21 @@ export class BufferPool {
     return n;
   }
 
-  /** A buffer of exactly `size` bytes: an idle one when there is one, else newly reserved. */
+  /**
+   * A buffer of exactly `size` bytes: an idle one when there is one, else one handed over by
+   * the budget, else newly reserved and allocated.
+   */
   async acquire(size: number, signal?: AbortSignal): Promise<BufferLease> {
     signal?.throwIfAborted();
-    const reused = this.#idle.get(size)?.pop();
-    const { buffer, release } = reused ?? {
-      release: await this.#reserve(size, signal),
-      buffer: Buffer.allocUnsafeSlow(size),
-    };
+    const idle = this.#idle.get(size)?.pop();
+    const held = idle ?? (await this.#budget.reserve(size, signal));
+    const buffer = held.buffer ?? Buffer.allocUnsafeSlow(size);
+    const { release } = held;
     return new BufferLease(buffer, (b, reusable) => {
-      if (reusable && !this.#someoneWaits()) this.#keep(size, b, release);
-      else release();
+      if (!reusable) release();
+      else if (this.#budget.handOver({ buffer: b, release })) return;
+      else if (this.#budget.someoneWaits()) release();
+      else this.#keep(size, b, release);
     });
   }
 

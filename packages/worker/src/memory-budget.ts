@@ -1,4 +1,4 @@
-import { type BufferLease, BufferPool } from "./buffer-lease.js";
+import { type BufferLease, BufferPool, type HeldBuffer } from "./buffer-lease.js";
 
 /** How long an idle part buffer is kept for reuse. */
 const IDLE_BUFFER_MS = 5_000;
@@ -12,13 +12,16 @@ const IDLE_BUFFER_MS = 5_000;
  *
  * Part buffers themselves come from {@link MemoryBudget.lease}: they are reused from part to
  * part, and an idle one keeps its bytes reserved until it is reused, dropped after 5 s idle,
- * or handed back the moment another reservation would have to wait.
+ * or handed back the moment another reservation would have to wait. A buffer given back while
+ * the first in line waits for a part buffer of exactly its size goes straight to that waiter,
+ * reservation and all: with the budget full of equal parts (a huge object's, say) each part
+ * reuses a buffer instead of freeing one and allocating (and page-faulting) a fresh one.
  */
 export class MemoryBudget {
   readonly capacity: number;
   #used = 0;
   #peak = 0;
-  readonly #waiters: { bytes: number; resolve: () => void }[] = [];
+  readonly #waiters: Waiter[] = [];
   readonly #pool: BufferPool;
 
   constructor(capacityBytes: number) {
@@ -29,8 +32,11 @@ export class MemoryBudget {
     }
     this.capacity = capacityBytes;
     this.#pool = new BufferPool(
-      (bytes, signal) => this.reserve(bytes, signal),
-      () => this.#waiters.length > 0,
+      {
+        reserve: (bytes, signal) => this.#reserve(bytes, true, signal),
+        someoneWaits: () => this.#waiters.length > 0,
+        handOver: (held) => this.#handOver(held),
+      },
       IDLE_BUFFER_MS,
     );
   }
@@ -61,12 +67,25 @@ export class MemoryBudget {
 
   /** Waits until `bytes` fit, reserves them, and returns the function that releases them. */
   async reserve(bytes: number, signal?: AbortSignal): Promise<() => void> {
+    return (await this.#reserve(bytes, false, signal)).release;
+  }
+
+  /**
+   * A reservation of `bytes`; for a part buffer (`wantsBuffer`) possibly a buffer of that size
+   * handed over with its reservation (see {@link MemoryBudget.#handOver}).
+   */
+  async #reserve(
+    bytes: number,
+    wantsBuffer: boolean,
+    signal?: AbortSignal,
+  ): Promise<{ release: () => void; buffer?: Buffer }> {
     signal?.throwIfAborted();
     if (this.#waiters.length === 0 && !this.#fits(bytes)) this.#pool.dropIdle();
+    let handed: HeldBuffer | undefined;
     if (this.#waiters.length === 0 && this.#fits(bytes)) {
       this.#take(bytes);
     } else {
-      await new Promise<void>((resolve, reject) => {
+      handed = await new Promise<HeldBuffer | undefined>((resolve, reject) => {
         const onAbort = () => {
           const i = this.#waiters.indexOf(waiter);
           if (i < 0) return;
@@ -74,24 +93,43 @@ export class MemoryBudget {
           reject(signal?.reason);
           this.#drain();
         };
-        const waiter = {
+        const waiter: Waiter = {
           bytes,
-          resolve: () => {
+          wantsBuffer,
+          resolve: (held) => {
             signal?.removeEventListener("abort", onAbort);
-            resolve();
+            resolve(held);
           },
         };
         this.#waiters.push(waiter);
         signal?.addEventListener("abort", onAbort, { once: true });
       });
     }
+    if (handed !== undefined) return handed;
     let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.#used -= bytes;
-      this.#drain();
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#used -= bytes;
+        this.#drain();
+      },
     };
+  }
+
+  /**
+   * Gives a part buffer that was just given back, with its reservation, to the first waiter
+   * when that waiter wants a part buffer of exactly this size. `false`: not taken (the caller
+   * releases or keeps it). Only the first in line is considered, so waiters stay in order.
+   */
+  #handOver(held: HeldBuffer & { readonly buffer: Buffer }): boolean {
+    const first = this.#waiters[0];
+    if (first === undefined || !first.wantsBuffer || first.bytes !== held.buffer.length) {
+      return false;
+    }
+    this.#waiters.shift();
+    first.resolve(held);
+    return true;
   }
 
   #fits(bytes: number): boolean {
@@ -111,7 +149,14 @@ export class MemoryBudget {
     ) {
       this.#waiters.shift();
       this.#take(next.bytes);
-      next.resolve();
+      next.resolve(undefined);
     }
   }
+}
+
+/** A reservation waiting for room (or, for a part buffer, for a buffer handed over). */
+interface Waiter {
+  readonly bytes: number;
+  readonly wantsBuffer: boolean;
+  readonly resolve: (handed: HeldBuffer | undefined) => void;
 }
