@@ -16,7 +16,6 @@ import {
 } from "@aws-sdk/client-sqs";
 import {
   type AwsClients,
-  createClients,
   destroyClients,
   formatJobMessage,
   loadBucketMap,
@@ -26,7 +25,7 @@ import {
   statusItemId,
 } from "@s3-migration/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyStackEnv, localConfig } from "./support/local-stack.js";
+import { localClients, localConfig } from "./support/local-stack.js";
 import { ensureQueues, ensureStatusTable } from "./support/provision.js";
 
 const md5 = (b: Buffer) => createHash("md5").update(b).digest("base64");
@@ -39,9 +38,7 @@ describe("foundation on the local stack", () => {
   const dstBucket = unique("found-dst");
 
   beforeAll(async () => {
-    applyStackEnv();
-    const config = localConfig({ table_queue_name: unique("found") });
-    clients = createClients(config, await loadCredentials(config.credentialsParameter, undefined));
+    ({ clients } = await localClients({ table_queue_name: unique("found") }));
     await clients.sourceS3.send(new CreateBucketCommand({ Bucket: srcBucket }));
     await clients.destinationS3.send(new CreateBucketCommand({ Bucket: dstBucket }));
   });

@@ -10,15 +10,10 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import {
-  type AwsClients,
-  createClients,
-  destroyClients,
-  loadCredentials,
-} from "@s3-migration/common";
+import { type AwsClients, destroyClients } from "@s3-migration/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redriveDlq } from "../packages/jobsender/src/ops/dlq-redrive.js";
-import { applyStackEnv, localConfig, ROOT, readStackEnv } from "./support/local-stack.js";
+import { localClients, ROOT, readStackEnv } from "./support/local-stack.js";
 import { ensureQueues } from "./support/provision.js";
 import { runOp } from "./support/run-op.js";
 import { overridesEnv } from "./support/worker-fixture.js";
@@ -35,9 +30,7 @@ describe("redrive on the local stack", () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    applyStackEnv();
-    const config = localConfig();
-    clients = createClients(config, await loadCredentials(config.credentialsParameter, undefined));
+    ({ clients } = await localClients());
     ({ queueUrl, dlqUrl } = await ensureQueues(clients.sqs, name, `${name}-DLQ`));
     const map = join(tmpdir(), `${name}-map.json`);
     writeFileSync(map, JSON.stringify([{ src_bucket: "ops-redrive-src", des_bucket: "ops-dst" }]));

@@ -4,15 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeleteTableCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { DeleteQueueCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
-import {
-  type AwsClients,
-  createClients,
-  destroyClients,
-  loadCredentials,
-  statusItemId,
-} from "@s3-migration/common";
+import { type AwsClients, destroyClients, statusItemId } from "@s3-migration/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyStackEnv, localConfig, readStackEnv } from "./support/local-stack.js";
+import { localClients, readStackEnv } from "./support/local-stack.js";
 import { ensureQueues, ensureStatusTable } from "./support/provision.js";
 import { runOp } from "./support/run-op.js";
 import { overridesEnv } from "./support/worker-fixture.js";
@@ -28,9 +22,7 @@ describe("status on the local stack", () => {
 
   beforeAll(async () => {
     // Prepare: 3 jobs waiting, 1 in the DLQ; 2 objects done (one recently), 1 running, 2 failed.
-    applyStackEnv();
-    const config = localConfig();
-    clients = createClients(config, await loadCredentials(config.credentialsParameter, undefined));
+    ({ clients } = await localClients());
     ({ queueUrl, dlqUrl } = await ensureQueues(clients.sqs, name, `${name}-DLQ`));
     await ensureStatusTable(clients.dynamodb, name);
     const map = join(tmpdir(), `${name}-map.json`);

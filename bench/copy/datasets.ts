@@ -4,6 +4,7 @@
  * and fast to make. Generation is not timed.
  */
 import { createCipheriv, createHash } from "node:crypto";
+import { seededRandom } from "../../packages/jobsender/src/testing/random-keys.js";
 import { forEachLimit, listAll, type S3Client, sdk } from "./s3.js";
 
 const KIB = 1024;
@@ -24,18 +25,6 @@ export interface Dataset {
 
 export const SEED = 20240601;
 
-/** Small, fast, seedable PRNG (mulberry32), so sizes are the same everywhere. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function uniform(prefix: string, count: number, size: number): ObjectSpec[] {
   return Array.from({ length: count }, (_, i) => ({
     key: `${prefix}/${String(i).padStart(6, "0")}.bin`,
@@ -45,7 +34,7 @@ function uniform(prefix: string, count: number, size: number): ObjectSpec[] {
 
 /** `count` sizes log-uniform in [min, max]. */
 function logUniform(prefix: string, count: number, min: number, max: number): ObjectSpec[] {
-  const rand = prng(SEED);
+  const rand = seededRandom(SEED);
   const [lo, hi] = [Math.log(min), Math.log(max)];
   return Array.from({ length: count }, (_, i) => ({
     key: `${prefix}/${String(i).padStart(6, "0")}.bin`,

@@ -1,27 +1,8 @@
 /**
- * Clients for the local stack and a concurrency helper, without loading a second copy of the
+ * The local stack's clients and a concurrency helper, without loading a second copy of the
  * SDK: the timed copier (copy-bucket.ts) imports only this, so its start-up is the engine's own.
  */
-import {
-  type AwsClients,
-  type Config,
-  createClients,
-  loadCredentials,
-} from "../../packages/common/src/index.js";
-import { applyStackEnv, localConfig } from "../../test/support/local-stack.js";
-
-/** The local config (config/local.ini + .local/stack.env) with ini-key overrides, and clients. */
-export async function localClients(
-  overrides: Record<string, string> = {},
-): Promise<{ config: Config; clients: AwsClients }> {
-  applyStackEnv();
-  const config = localConfig(overrides);
-  const clients = createClients(
-    config,
-    await loadCredentials(config.credentialsParameter, undefined),
-  );
-  return { config, clients };
-}
+export { localClients } from "../../test/support/local-stack.js";
 
 /** Runs `fn` over `items`, `concurrency` at a time. */
 export async function forEachLimit<T>(

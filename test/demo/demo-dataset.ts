@@ -3,6 +3,7 @@
  * generates the same objects and a second run finds nothing to do.
  */
 import { createCipheriv, createHash } from "node:crypto";
+import { seededRandom } from "../../packages/jobsender/src/testing/random-keys.js";
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -12,18 +13,6 @@ export interface DemoObject {
   readonly size: number;
   /** Already at the destination before the first run: identical, or with a wrong size. */
   readonly atDestination?: "same" | "wrong-size" | undefined;
-}
-
-/** mulberry32: small, seedable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SHAPES = [
@@ -42,7 +31,7 @@ const SHAPES = [
  * with a wrong size.
  */
 export function demoObjects(count: number, totalBytes: number): DemoObject[] {
-  const rand = prng(20261121);
+  const rand = seededRandom(20261121);
   const objects: DemoObject[] = [];
   let used = 0;
   const large = Math.max(1, Math.round(count / 150));

@@ -2,16 +2,11 @@
  * `pnpm local:clean`: deletes the buckets the tests and benchmarks left on a long-running local
  * stack (everything but the demo's), then runs RGW garbage collection so memstore is freed.
  */
-import { createClients, destroyClients, loadCredentials } from "@s3-migration/common";
+import { destroyClients } from "@s3-migration/common";
 import { collectGarbage, deleteBuckets } from "../support/cleanup.js";
-import { applyStackEnv, localConfig } from "../support/local-stack.js";
+import { localClients } from "../support/local-stack.js";
 
-applyStackEnv();
-const config = localConfig();
-const clients = createClients(
-  config,
-  await loadCredentials(config.credentialsParameter, undefined),
-);
+const { clients } = await localClients();
 const keep = (name: string) =>
   name.startsWith("demo-") || (process.argv.includes("--keep-bench") && name.startsWith("bench-"));
 try {

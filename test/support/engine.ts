@@ -8,12 +8,7 @@ import {
   type PutObjectCommandInput,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import {
-  type AwsClients,
-  createClients,
-  createLogger,
-  loadCredentials,
-} from "@s3-migration/common";
+import { type AwsClients, createLogger } from "@s3-migration/common";
 import {
   MemoryBudget,
   type TransferDeps,
@@ -21,7 +16,7 @@ import {
   transferOptionsFromConfig,
 } from "@s3-migration/worker";
 import { deleteBucket } from "./cleanup.js";
-import { applyStackEnv, localConfig, ROOT, readStackEnv } from "./local-stack.js";
+import { localClients, ROOT, readStackEnv } from "./local-stack.js";
 
 /** A fresh bucket pair (global tenant → china tenant) and the engine's deps for it. */
 export interface EngineFixture {
@@ -36,12 +31,7 @@ export interface EngineFixture {
 export const MIB = 1024 * 1024;
 
 export async function engineFixture(prefix: string): Promise<EngineFixture> {
-  applyStackEnv();
-  const config = localConfig();
-  const clients = createClients(
-    config,
-    await loadCredentials(config.credentialsParameter, undefined),
-  );
+  const { config, clients } = await localClients();
   const id = randomUUID().slice(0, 8);
   const srcBucket = `${prefix}-src-${id}`;
   const dstBucket = `${prefix}-dst-${id}`;

@@ -2,7 +2,13 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Config, loadConfig } from "@s3-migration/common";
+import {
+  type AwsClients,
+  type Config,
+  createClients,
+  loadConfig,
+  loadCredentials,
+} from "@s3-migration/common";
 
 /** The repository root. */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -61,4 +67,21 @@ export function localConfig(overrides: Record<string, string> = {}): Config {
   const env: Record<string, string | undefined> = { ...process.env, ...readStackEnv() };
   for (const [key, value] of Object.entries(overrides)) env[`S3MIG_${key}`] = value;
   return loadConfig(LOCAL_INI, env).config;
+}
+
+/**
+ * The local config (see {@link localConfig}) and clients built from it with the local
+ * credentials file, the stack's variables applied to this process first. The caller destroys
+ * the clients (`destroyClients`).
+ */
+export async function localClients(
+  overrides: Record<string, string> = {},
+): Promise<{ config: Config; clients: AwsClients }> {
+  applyStackEnv();
+  const config = localConfig(overrides);
+  const clients = createClients(
+    config,
+    await loadCredentials(config.credentialsParameter, undefined),
+  );
+  return { config, clients };
 }

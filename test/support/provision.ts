@@ -5,8 +5,8 @@ import {
   ResourceInUseException,
 } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { createClients, destroyClients, loadCredentials, STATUS_TABLE } from "@s3-migration/common";
-import { applyStackEnv, localConfig } from "./local-stack.js";
+import { destroyClients, STATUS_TABLE } from "@s3-migration/common";
+import { localClients } from "./local-stack.js";
 
 /** Queue settings the CDK stack sets in AWS; locally `provision` sets them. */
 export interface QueueSettings {
@@ -79,12 +79,7 @@ export async function ensureStatusTable(
  * stack (in AWS the CDK stack creates them). Safe to call again.
  */
 export async function provisionLocalStack(): Promise<string> {
-  applyStackEnv();
-  const config = localConfig();
-  const clients = createClients(
-    config,
-    await loadCredentials(config.credentialsParameter, undefined),
-  );
+  const { config, clients } = await localClients();
   try {
     const { queueUrl, dlqUrl } = await ensureQueues(clients.sqs, config.queueName, config.dlqName);
     await ensureStatusTable(clients.dynamodb, config.tableName);

@@ -9,7 +9,7 @@
  * configuration, bucket map or ignore list (nothing sent); 1 any other failure.
  */
 import { parseArgs } from "node:util";
-import { GetQueueAttributesCommand, GetQueueUrlCommand } from "@aws-sdk/client-sqs";
+import { GetQueueUrlCommand } from "@aws-sdk/client-sqs";
 import {
   type Config,
   ConfigError,
@@ -28,6 +28,7 @@ import { JobSender } from "./enqueue-jobs.js";
 import { compileIgnoreList, loadIgnoreList } from "./ignore-list.js";
 import { createPlanStats, type PlanStats, planJobs } from "./plan-jobs.js";
 import { startProgress } from "./progress.js";
+import { queueCounts } from "./queue-counts.js";
 import { loadCopiedVersions } from "./source-versions.js";
 
 const EXIT = { ok: 0, failed: 1, config: 2, busy: 3 } as const;
@@ -51,26 +52,6 @@ function readArgs() {
   }
 }
 
-async function queueDepth(sqs: ReturnType<typeof createClients>["sqs"], queueUrl: string) {
-  const out = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        "ApproximateNumberOfMessages",
-        "ApproximateNumberOfMessagesNotVisible",
-        "ApproximateNumberOfMessagesDelayed",
-      ],
-    }),
-  );
-  const a = out.Attributes ?? {};
-  return {
-    visible: Number(a.ApproximateNumberOfMessages ?? 0),
-    inFlight:
-      Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
-      Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
-  };
-}
-
 async function run(
   config: Config,
   args: ReturnType<typeof readArgs>,
@@ -90,7 +71,8 @@ async function run(
       new GetQueueUrlCommand({ QueueName: config.queueName }),
     );
     const queueUrl = QueueUrl ?? "";
-    const depth = await queueDepth(clients.sqs, queueUrl);
+    const counts = await queueCounts(clients.sqs, queueUrl);
+    const depth = { visible: counts.waiting, inFlight: counts.inFlight + counts.delayed };
     if (depth.visible + depth.inFlight > 0 && !args.force && !args.dryRun) {
       logger.warn(
         "queue still busy with an earlier run; nothing sent (use --force to send anyway)",

@@ -27,6 +27,16 @@ function tree(prefixes: number, count: number): string[] {
   return keys;
 }
 
+/** Pages of 2 keys, 3 concurrent sub-listings, read-ahead budget (3 + 1) × 2 = 8 pages. */
+const smallPages = (s3: Parameters<typeof listObjectsParallel>[0]) =>
+  listObjectsParallel(s3, {
+    bucket: "src",
+    prefix: "",
+    pageSize: 2,
+    concurrency: 3,
+    readAheadPages: 2,
+  });
+
 describe("listObjectsParallel", () => {
   it("yields exactly the sequential listing on 200 random key sets", async () => {
     const random = seededRandom(99);
@@ -86,13 +96,7 @@ describe("listObjectsParallel", () => {
   it("reads a bounded number of pages ahead of a slow consumer", async () => {
     // Prepare
     const s3 = createFakeS3Listing({ src: tree(50, 20) }, { delay: nextTurn });
-    const listing = listObjectsParallel(s3, {
-      bucket: "src",
-      prefix: "",
-      pageSize: 2,
-      concurrency: 3,
-      readAheadPages: 2,
-    });
+    const listing = smallPages(s3);
 
     // Act
     await listing.next();
@@ -112,13 +116,7 @@ describe("listObjectsParallel", () => {
   it("gives the read-ahead budget to the nearest prefixes first", async () => {
     // Prepare: 10 pages per prefix; budget (3 + 1) × 2 = 8 pages
     const s3 = createFakeS3Listing({ src: tree(6, 20) }, { delay: nextTurn });
-    const listing = listObjectsParallel(s3, {
-      bucket: "src",
-      prefix: "",
-      pageSize: 2,
-      concurrency: 3,
-      readAheadPages: 2,
-    });
+    const listing = smallPages(s3);
 
     // Act: the consumer holds the first object (top-level "0-top") and waits
     await listing.next();
@@ -136,13 +134,7 @@ describe("listObjectsParallel", () => {
   it("moves the budget on to the next prefix once one is drained", async () => {
     // Prepare
     const s3 = createFakeS3Listing({ src: tree(6, 20) }, { delay: nextTurn });
-    const listing = listObjectsParallel(s3, {
-      bucket: "src",
-      prefix: "",
-      pageSize: 2,
-      concurrency: 3,
-      readAheadPages: 2,
-    });
+    const listing = smallPages(s3);
 
     // Act: consume the top-level object, all of d000/ and the first object of d001/, then wait
     for (let i = 0; i < 22; i++) await listing.next();

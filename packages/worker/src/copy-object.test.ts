@@ -6,25 +6,9 @@ import { copyObject } from "./copy-object.js";
 import type { TransferDeps } from "./copy-types.js";
 import { MemoryBudget } from "./memory-budget.js";
 import { FakeS3 } from "./testing/fake-s3.js";
-import type { TransferOptions } from "./transfer-options.js";
+import { MIB, testOptions } from "./testing/transfer-fixtures.js";
 
-const MIB = 1024 * 1024;
-const OPTIONS: TransferOptions = {
-  resumableThresholdBytes: 5 * MIB,
-  chunkSizeBytes: 5 * MIB,
-  minPartSizeBytes: 5 * MIB,
-  maxThread: 4,
-  maxRetry: 2,
-  cleanUnfinishedUpload: false,
-  storageClass: "STANDARD",
-  getObjectWithVersionId: false,
-  updateVersionId: false,
-  destinationSse: "NONE",
-  destinationKmsKeyId: "",
-  copyObjectTags: false,
-  maxSourceRestarts: 3,
-  retryBaseDelayMs: 1,
-};
+const OPTIONS = testOptions();
 const JOB = { srcBucket: "src", srcKey: "k", dstBucket: "dst", dstKey: "k" };
 
 function setup(source = new FakeS3()) {

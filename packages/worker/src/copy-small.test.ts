@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
-import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { createLogger } from "@s3-migration/common";
 import { describe, expect, it } from "vitest";
 import { copyObject } from "./copy-object.js";
@@ -9,43 +9,18 @@ import type { TransferDeps } from "./copy-types.js";
 import { MemoryBudget } from "./memory-budget.js";
 import { FakeS3 } from "./testing/fake-s3.js";
 import { recordingClient } from "./testing/recording-client.js";
-import type { TransferOptions } from "./transfer-options.js";
+import { type LooseSend, MIB, streamingSource, testOptions } from "./testing/transfer-fixtures.js";
 
-const MIB = 1024 * 1024;
-const OPTIONS: TransferOptions = {
-  resumableThresholdBytes: 16 * MIB,
-  chunkSizeBytes: 5 * MIB,
-  minPartSizeBytes: 5 * MIB,
-  maxThread: 4,
-  maxRetry: 2,
-  cleanUnfinishedUpload: false,
-  storageClass: "STANDARD",
-  getObjectWithVersionId: false,
-  updateVersionId: false,
-  destinationSse: "NONE",
-  destinationKmsKeyId: "",
-  copyObjectTags: false,
-  maxSourceRestarts: 3,
-  retryBaseDelayMs: 1,
-};
+const OPTIONS = testOptions({ resumableThresholdBytes: 16 * MIB });
 const JOB = { srcBucket: "src", srcKey: "k", dstBucket: "dst", dstKey: "k" };
 const md5hex = (b: Buffer) => createHash("md5").update(b).digest("hex");
-
-type Send = (command: unknown, options?: unknown) => Promise<Record<string, unknown>>;
 
 /** The fake S3 with GET bodies as streams (as the SDK gives them) and stream PUT bodies read. */
 function streamingFakes(): { source: FakeS3; destination: FakeS3; deps: TransferDeps } {
   const source = new FakeS3();
   const destination = new FakeS3();
   const deps: TransferDeps = {
-    source: {
-      send: (async (command: unknown, options?: unknown) => {
-        const out = await (source.send as unknown as Send)(command, options);
-        if (!(command instanceof GetObjectCommand)) return out;
-        const body = out.Body as { transformToByteArray: () => Promise<Uint8Array> };
-        return { ...out, Body: Readable.from([Buffer.from(await body.transformToByteArray())]) };
-      }) as TransferDeps["source"]["send"],
-    },
+    source: streamingSource(source),
     destination: {
       send: (async (command: unknown, options?: unknown) => {
         if (command instanceof PutObjectCommand && command.input.Body instanceof Readable) {
@@ -53,7 +28,7 @@ function streamingFakes(): { source: FakeS3; destination: FakeS3; deps: Transfer
           for await (const chunk of command.input.Body) chunks.push(chunk as Buffer);
           command.input.Body = Buffer.concat(chunks);
         }
-        return (destination.send as unknown as Send)(command, options);
+        return (destination.send as unknown as LooseSend)(command, options);
       }) as TransferDeps["destination"]["send"],
     },
     budget: new MemoryBudget(64 * MIB),

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { Readable } from "node:stream";
 import { GetObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
 import { createLogger, RetryableError } from "@s3-migration/common";
 import { describe, expect, it } from "vitest";
@@ -7,50 +6,11 @@ import { copyObject } from "./copy-object.js";
 import type { TransferDeps } from "./copy-types.js";
 import { MemoryBudget } from "./memory-budget.js";
 import { FakeS3 } from "./testing/fake-s3.js";
-import type { TransferOptions } from "./transfer-options.js";
+import { type LooseSend, MIB, streamingSource, testOptions } from "./testing/transfer-fixtures.js";
 
-const MIB = 1024 * 1024;
-const OPTIONS: TransferOptions = {
-  resumableThresholdBytes: 0,
-  chunkSizeBytes: 5 * MIB,
-  minPartSizeBytes: 5 * MIB,
-  maxThread: 4,
-  maxRetry: 2,
-  cleanUnfinishedUpload: false,
-  storageClass: "STANDARD",
-  getObjectWithVersionId: false,
-  updateVersionId: false,
-  destinationSse: "NONE",
-  destinationKmsKeyId: "",
-  copyObjectTags: false,
-  maxSourceRestarts: 3,
-  retryBaseDelayMs: 1,
-};
+const OPTIONS = testOptions({ resumableThresholdBytes: 0 });
 const JOB = { srcBucket: "src", srcKey: "k", dstBucket: "dst", dstKey: "k" };
 const tick = () => new Promise((r) => setImmediate(r));
-
-type Send = (command: unknown, options?: unknown) => Promise<Record<string, unknown>>;
-
-/** The fake's GET bodies as streams of 64 KiB chunks, one per event-loop turn (like a socket). */
-function streamingSource(fake: FakeS3): TransferDeps["source"] {
-  const send = fake.send as unknown as Send;
-  return {
-    send: (async (command: unknown, options?: unknown) => {
-      const out = await send(command, options);
-      if (!(command instanceof GetObjectCommand)) return out;
-      const body = (out.Body as { transformToByteArray: () => Promise<Uint8Array> })
-        .transformToByteArray;
-      const bytes = Buffer.from(await body());
-      async function* chunks() {
-        for (let at = 0; at < bytes.length; at += 64 * 1024) {
-          await tick();
-          yield bytes.subarray(at, at + 64 * 1024);
-        }
-      }
-      return { ...out, Body: Readable.from(chunks()) };
-    }) as TransferDeps["source"]["send"],
-  };
-}
 
 describe("uploadParts (part buffers reused from part to part)", () => {
   it("never sends a buffer still being filled, and never reuses one whose upload failed", async () => {
@@ -79,7 +39,7 @@ describe("uploadParts (part buffers reused from part to part)", () => {
             }
             sentBuffers.add(sent.buffer);
           }
-          return (destination.send as unknown as Send)(command, options);
+          return (destination.send as unknown as LooseSend)(command, options);
         }) as TransferDeps["destination"]["send"],
       },
       budget: new MemoryBudget(64 * MIB),
@@ -124,7 +84,7 @@ describe("uploadParts (part buffers reused from part to part)", () => {
     const source = new FakeS3();
     const body = randomBytes(12 * MIB);
     source.putObject("k", body);
-    const send = source.send as unknown as Send;
+    const send = source.send as unknown as LooseSend;
     const deps: TransferDeps = {
       source: {
         send: (async (command: unknown, options?: unknown) => {

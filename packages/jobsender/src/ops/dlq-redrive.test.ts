@@ -7,8 +7,8 @@ import {
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
 import { describe, expect, it } from "vitest";
+import type { SqsSend } from "../queue-counts.js";
 import { isMoveTaskUnsupported, redriveDlq } from "./dlq-redrive.js";
-import type { SqsSend } from "./status-report.js";
 
 /**
  * Two in-memory queues. Received messages are hidden until `expireVisibility()`; the move task

@@ -7,7 +7,7 @@ import {
   SendMessageBatchCommand,
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
-import type { SqsSend } from "./status-report.js";
+import type { SqsSend } from "../queue-counts.js";
 
 /** Options of {@link redriveDlq}. */
 export interface RedriveOptions {

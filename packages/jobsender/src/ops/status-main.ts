@@ -7,13 +7,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { GetQueueUrlCommand } from "@aws-sdk/client-sqs";
+import { queueCounts } from "../queue-counts.js";
 import { nonNegative, OPS_EXIT, readOpsArgs, runOpsCommand } from "./ops-cli.js";
-import {
-  buildStatusReport,
-  formatStatusReport,
-  queueCounts,
-  scanStatusTable,
-} from "./status-report.js";
+import { buildStatusReport, formatStatusReport, scanStatusTable } from "./status-report.js";
 
 const USAGE =
   "pnpm status --config <ini> [--json] [--watch] [--interval <seconds>] [--rate-window <minutes>]";

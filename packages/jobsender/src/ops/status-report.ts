@@ -1,10 +1,8 @@
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
-import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { QueueCounts } from "../queue-counts.js";
 
 /** The narrow DynamoDB surface `status` needs. */
 export type DynamoSend = Pick<DynamoDBClient, "send">;
-/** The narrow SQS surface the operator commands need. */
-export type SqsSend = Pick<SQSClient, "send">;
 
 /** Count and bytes of the status items in one state. */
 export interface StateTotals {
@@ -129,38 +127,6 @@ export function keepNewest(list: RecentFailure[], failure: RecentFailure, keep: 
   const at = list.findIndex((f) => f.endTime < failure.endTime);
   list.splice(at === -1 ? list.length : at, 0, failure);
   if (list.length > keep) list.length = keep;
-}
-
-/** Messages of one queue. */
-export interface QueueCounts {
-  readonly waiting: number;
-  readonly inFlight: number;
-  readonly delayed: number;
-}
-
-/** The approximate message counts of one queue (GetQueueAttributes). */
-export async function queueCounts(
-  sqs: SqsSend,
-  queueUrl: string,
-  signal?: AbortSignal,
-): Promise<QueueCounts> {
-  const out = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        "ApproximateNumberOfMessages",
-        "ApproximateNumberOfMessagesNotVisible",
-        "ApproximateNumberOfMessagesDelayed",
-      ],
-    }),
-    { abortSignal: signal },
-  );
-  const a = out.Attributes ?? {};
-  return {
-    waiting: Number(a.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
-    delayed: Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
-  };
 }
 
 /** The full status report. */
