@@ -6,16 +6,21 @@
  *   node --import tsx bench/copy/copy-bucket.ts --src bench-large-src --dst bench-large-dst \
  *     [--max-thread 8] [--max-parallel-file 4] [--chunk-size 5] [--resumable-threshold 5]
  *     [--memory-budget-mb 512] [--lean-requests true|false] [--stream-above-mib 1]
+ *     [--hasher-threads N]
  *
  * Each flag overrides the ini key of the same name (MB values are MiB); the rest comes from
  * config/local.ini and `S3MIG_<key>` variables. `--lean-requests` and `--stream-above-mib`
- * set the engine's `leanRequests` / `streamAboveBytes` (no ini keys), for A/B measurements.
+ * set the engine's `leanRequests` / `streamAboveBytes` (no ini keys), and `--hasher-threads`
+ * the part hasher's threads (default as the worker: one per spare core; 0 hashes on the event
+ * loop), for A/B measurements.
  */
 import { parseArgs } from "node:util";
 import { createLogger, destroyClients } from "../../packages/common/src/index.js";
 import { type ListedObject, listObjects } from "../../packages/jobsender/src/list-bucket.js";
 import {
   copyObject,
+  defaultHasherThreads,
+  Md5Threads,
   MemoryBudget,
   transferOptionsFromConfig,
 } from "../../packages/worker/src/index.js";
@@ -33,6 +38,7 @@ const { values } = parseArgs({
     "memory-budget-mb": { type: "string" },
     "lean-requests": { type: "string" },
     "stream-above-mib": { type: "string" },
+    "hasher-threads": { type: "string" },
   },
 });
 if (!values.src || !values.dst) throw new Error("--src and --dst are required");
@@ -67,6 +73,10 @@ const deps = {
       : { streamAboveBytes: Number(values["stream-above-mib"]) * 2 ** 20 }),
   },
   logger: createLogger({ service: "bench-copy", level: "warn" }),
+  hasher:
+    values["hasher-threads"] === "0"
+      ? undefined
+      : new Md5Threads(Number(values["hasher-threads"] ?? defaultHasherThreads())),
 };
 
 /** The listing (the jobsender's lister), one page read ahead of the copies that consume it. */
@@ -110,6 +120,7 @@ console.log(
       chunkSizeMiB: config.chunkSizeBytes / 2 ** 20,
       resumableThresholdMiB: config.resumableThresholdBytes / 2 ** 20,
       memoryBudgetMiB: config.memoryBudgetBytes / 2 ** 20,
+      hasherThreads: deps.hasher?.threads ?? 0,
     },
   }),
 );

@@ -10,6 +10,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { type AwsClients, createLogger } from "@s3-migration/common";
 import {
+  Md5Threads,
   MemoryBudget,
   type TransferDeps,
   type TransferOptions,
@@ -38,6 +39,7 @@ export async function engineFixture(prefix: string): Promise<EngineFixture> {
   await clients.sourceS3.send(new CreateBucketCommand({ Bucket: srcBucket }));
   await clients.destinationS3.send(new CreateBucketCommand({ Bucket: dstBucket }));
   const logger = createLogger({ service: "test", level: "error" });
+  const hasher = new Md5Threads(2);
   return {
     clients,
     srcBucket,
@@ -45,6 +47,7 @@ export async function engineFixture(prefix: string): Promise<EngineFixture> {
     cleanup: async () => {
       await deleteBucket(clients.sourceS3, srcBucket);
       await deleteBucket(clients.destinationS3, dstBucket);
+      await hasher.close();
     },
     deps: (options = {}) => ({
       source: clients.sourceS3,
@@ -52,6 +55,8 @@ export async function engineFixture(prefix: string): Promise<EngineFixture> {
       budget: new MemoryBudget(config.memoryBudgetBytes),
       options: { ...transferOptionsFromConfig(config), retryBaseDelayMs: 20, ...options },
       logger,
+      // Parts hashed on threads, as the worker does.
+      hasher,
     }),
   };
 }

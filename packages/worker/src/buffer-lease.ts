@@ -1,3 +1,5 @@
+import { sharedBuffer } from "./md5-threads.js";
+
 /**
  * Part buffers reused from part to part, so a multipart copy does not allocate (and the
  * kernel zero-fill, and the garbage collector free) a fresh multi-MiB buffer for every part.
@@ -121,7 +123,7 @@ export class BufferPool {
     signal?.throwIfAborted();
     const idle = this.#idle.get(size)?.pop();
     const held = idle ?? (await this.#budget.reserve(size, signal));
-    const buffer = held.buffer ?? Buffer.allocUnsafeSlow(size);
+    const buffer = held.buffer ?? sharedBuffer(size);
     const { release } = held;
     return new BufferLease(buffer, (b, reusable) => {
       if (!reusable) release();

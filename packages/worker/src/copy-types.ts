@@ -1,4 +1,5 @@
 import type { Logger } from "@s3-migration/common";
+import type { Md5Threads, PartHasher } from "./md5-threads.js";
 import type { MemoryBudget } from "./memory-budget.js";
 import type { S3Send } from "./s3-send.js";
 import type { TransferOptions } from "./transfer-options.js";
@@ -10,6 +11,8 @@ export interface TransferDeps {
   readonly budget: MemoryBudget;
   readonly options: TransferOptions;
   readonly logger: Logger;
+  /** Hashes part buffers off the event loop ({@link Md5Threads}); without it, parts are hashed on it as their bytes arrive. */
+  readonly hasher?: PartHasher | undefined;
 }
 
 /** Bytes of one part that reached the destination. */

@@ -9,6 +9,7 @@ export type {
 } from "./copy-types.js";
 export { setVisibility, startHeartbeat } from "./heartbeat.js";
 export { InstanceMetadata, watchSpotInterruption } from "./instance-metadata.js";
+export { defaultHasherThreads, Md5Threads, type PartHasher } from "./md5-threads.js";
 export { MemoryBudget } from "./memory-budget.js";
 export { MessageProcessor, type ProcessorDeps, retryDelaySec } from "./message-processor.js";
 export type { PartLayout, PartSpec } from "./part-layout.js";

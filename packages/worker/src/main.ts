@@ -29,6 +29,7 @@ import {
 } from "@s3-migration/common";
 import type { TransferDeps } from "./copy-types.js";
 import { InstanceMetadata, watchSpotInterruption } from "./instance-metadata.js";
+import { Md5Threads } from "./md5-threads.js";
 import { MemoryBudget } from "./memory-budget.js";
 import { MessageProcessor } from "./message-processor.js";
 import { PollLoop } from "./poll-loop.js";
@@ -150,6 +151,7 @@ async function main(): Promise<number> {
       budget: new MemoryBudget(config.memoryBudgetBytes),
       options: transferOptionsFromConfig(config),
       logger,
+      hasher: new Md5Threads(),
     };
     const refreshCredentials = async (): Promise<boolean> => {
       const fresh = await loadCredentials(config.credentialsParameter, ssm);

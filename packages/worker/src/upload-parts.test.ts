@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
+import { PassThrough } from "node:stream";
 import { GetObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
 import { createLogger, RetryableError } from "@s3-migration/common";
 import { describe, expect, it } from "vitest";
 import { copyObject } from "./copy-object.js";
 import type { TransferDeps } from "./copy-types.js";
+import { Md5Threads } from "./md5-threads.js";
 import { MemoryBudget } from "./memory-budget.js";
 import { FakeS3 } from "./testing/fake-s3.js";
 import { type LooseSend, MIB, streamingSource, testOptions } from "./testing/transfer-fixtures.js";
@@ -102,5 +104,63 @@ describe("uploadParts (part buffers reused from part to part)", () => {
     // Assess
     expect(err).toBeInstanceOf(RetryableError);
     expect((err as Error).message).toMatch(/part 1: the source returned more than 5242880 bytes/);
+  });
+
+  it("hashes every part on the hasher threads when it has them, and the object is right", async () => {
+    // Prepare: a hasher that counts the parts it hashed.
+    const source = new FakeS3();
+    const destination = new FakeS3();
+    const body = randomBytes(38 * MIB);
+    source.putObject("k", body);
+    const threads = new Md5Threads(2);
+    let hashed = 0;
+    const deps: TransferDeps = {
+      source: streamingSource(source),
+      destination,
+      budget: new MemoryBudget(64 * MIB),
+      options: OPTIONS,
+      logger: createLogger({ service: "test", level: "error" }),
+      hasher: {
+        md5: async (bytes) => {
+          hashed++;
+          return threads.md5(bytes);
+        },
+      },
+    };
+    // Act
+    const result = await copyObject({ ...JOB, size: body.length }, deps).finally(() =>
+      threads.close(),
+    );
+    // Assess: the fake checks each part's Content-MD5, as S3 does.
+    expect(result).toMatchObject({ parts: 8, partsUploaded: 8, checksum: "worker-md5" });
+    expect(hashed).toBe(8);
+    expect(destination.objects.get("k")?.body.equals(body)).toBe(true);
+  });
+
+  it("hashes a part on the main thread when its hasher thread fails, and says so", async () => {
+    // Prepare: a hasher that always fails; warnings captured.
+    const source = new FakeS3();
+    const destination = new FakeS3();
+    const body = randomBytes(12 * MIB);
+    source.putObject("k", body);
+    const stream = new PassThrough();
+    const warnings: string[] = [];
+    stream.on("data", (line: Buffer) => warnings.push(JSON.parse(line.toString()).message));
+    const deps: TransferDeps = {
+      source: streamingSource(source),
+      destination,
+      budget: new MemoryBudget(64 * MIB),
+      options: OPTIONS,
+      logger: createLogger({ service: "test", level: "warn", stream }),
+      hasher: { md5: () => Promise.reject(new Error("hasher thread exited with code 1")) },
+    };
+    // Act
+    const result = await copyObject({ ...JOB, size: body.length }, deps);
+    // Assess
+    expect(result).toMatchObject({ parts: 3, partsUploaded: 3 });
+    expect(destination.objects.get("k")?.body.equals(body)).toBe(true);
+    expect(warnings).toEqual(
+      Array(3).fill("hasher thread failed; hashing the part on the main thread"),
+    );
   });
 });

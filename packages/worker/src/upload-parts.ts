@@ -6,6 +6,7 @@ import { fillFromBody } from "./body-reader.js";
 import type { BufferLease } from "./buffer-lease.js";
 import { unquote } from "./checksums.js";
 import type { CopyContext } from "./copy-types.js";
+import { inSharedMemory, type PartHasher } from "./md5-threads.js";
 import type { PartSpec } from "./part-layout.js";
 import { isPreconditionFailed, SourceChangedError, withRetries } from "./retry.js";
 import { destinationEtagsAreMd5 } from "./transfer-options.js";
@@ -134,15 +135,18 @@ async function readRange(
       }),
       { abortSignal: ctx.signal },
     );
-    const hash = createHash("md5");
-    const overflow = await fillFromBody(out.Body, lease, (chunk) => hash.update(chunk));
+    const { hasher } = ctx.deps;
+    // Hashed on a thread once the part is in (see Md5Threads), or here as the bytes arrive.
+    const onThread = hasher !== undefined && inSharedMemory(lease.bytes());
+    const hash = onThread ? undefined : createHash("md5");
+    const overflow = await fillFromBody(out.Body, lease, hash && ((chunk) => hash.update(chunk)));
     if (overflow || lease.filled !== part.size) {
       const got = overflow ? `more than ${part.size}` : String(lease.filled);
       throw new RetryableError(
         `part ${part.partNumber}: the source returned ${got} bytes, expected ${part.size}`,
       );
     }
-    return hash.digest();
+    return hash?.digest() ?? (await digestOnThread(lease.bytes(), ctx));
   } catch (err) {
     if (isPreconditionFailed(err)) {
       throw new SourceChangedError(
@@ -151,5 +155,17 @@ async function readRange(
       );
     }
     throw err;
+  }
+}
+
+/** The part's MD5 from a hasher thread; if the thread fails, computed here instead. */
+async function digestOnThread(bytes: Buffer, ctx: CopyContext): Promise<Buffer> {
+  try {
+    return await (ctx.deps.hasher as PartHasher).md5(bytes);
+  } catch (err) {
+    ctx.deps.logger.warn("hasher thread failed; hashing the part on the main thread", {
+      error: err,
+    });
+    return createHash("md5").update(bytes).digest();
   }
 }

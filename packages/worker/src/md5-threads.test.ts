@@ -1,0 +1,101 @@
+import { createHash, randomBytes } from "node:crypto";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  defaultHasherThreads,
+  HASHER_PROGRAM,
+  inSharedMemory,
+  Md5Threads,
+  sharedBuffer,
+} from "./md5-threads.js";
+
+const MIB = 1024 * 1024;
+/** A hasher thread that exits on a 13-byte view, before hashing it. */
+const DIES_ON_13_BYTES = `require("node:worker_threads").parentPort.on("message", (m) => {
+  if (m.length === 13) process.exit(7);
+});
+${HASHER_PROGRAM}`;
+const DEADLY = sharedBuffer(13);
+const md5 = (b: Uint8Array) => createHash("md5").update(b).digest();
+
+function sharedCopy(bytes: Uint8Array): Buffer {
+  const shared = sharedBuffer(bytes.length);
+  shared.set(bytes);
+  return shared;
+}
+
+describe("Md5Threads", () => {
+  let hasher: Md5Threads | undefined;
+  afterEach(async () => {
+    await hasher?.close();
+    hasher = undefined;
+  });
+
+  it("hashes views into shared memory exactly as createHash does, many at once", async () => {
+    // Prepare: one shared buffer, 40 overlapping views of different offsets and lengths.
+    hasher = new Md5Threads(2);
+    const memory = sharedCopy(randomBytes(9 * MIB));
+    const views = Array.from({ length: 40 }, (_, i) =>
+      memory.subarray(i * 97_001, i * 97_001 + MIB + i * 12_345),
+    );
+    // Act
+    const digests = await Promise.all(views.map((v) => hasher?.md5(v)));
+    // Assess
+    expect(digests.map((d) => d?.toString("hex"))).toEqual(
+      views.map((v) => md5(v).toString("hex")),
+    );
+    expect(hasher.running).toBe(2);
+  });
+
+  it("hashes an empty view", async () => {
+    hasher = new Md5Threads(1);
+    const digest = await hasher.md5(sharedBuffer(8).subarray(3, 3));
+    expect(digest.toString("hex")).toBe("d41d8cd98f00b204e9800998ecf8427e");
+  });
+
+  it("refuses bytes outside shared memory with an error that says so", async () => {
+    hasher = new Md5Threads(1);
+    await expect(hasher.md5(Buffer.alloc(16))).rejects.toThrow(/shared memory/);
+    expect(hasher.running).toBe(0);
+  });
+
+  it("fails the pending digests of a thread that dies, and starts a new one for the next", async () => {
+    // Prepare: a thread that dies on a 13-byte view.
+    hasher = new Md5Threads(1, DIES_ON_13_BYTES);
+    // Act: the thread dies with a second digest queued behind the deadly one.
+    const deadly = hasher.md5(DEADLY);
+    const queued = hasher.md5(sharedCopy(randomBytes(MIB)));
+    // Assess
+    await expect(deadly).rejects.toThrow(/hasher thread exited with code 7/);
+    await expect(queued).rejects.toThrow(/hasher thread exited with code 7/);
+    expect(hasher.running).toBe(0);
+    const small = sharedCopy(Buffer.from("abc"));
+    expect((await hasher.md5(small)).toString("hex")).toBe(md5(small).toString("hex"));
+  });
+
+  it("fails everything after close", async () => {
+    hasher = new Md5Threads(1);
+    await hasher.close();
+    await expect(hasher.md5(sharedBuffer(4))).rejects.toThrow(/closed/);
+  });
+
+  it("rejects a thread count that is not a whole number of at least 1", () => {
+    expect(() => new Md5Threads(0)).toThrow(/at least 1/);
+    expect(() => new Md5Threads(1.5)).toThrow(/at least 1/);
+  });
+});
+
+describe("defaultHasherThreads", () => {
+  it("leaves one core to the event loop, at least one thread, at most four", () => {
+    expect([1, 2, 3, 8, 64].map((cores) => defaultHasherThreads(cores))).toEqual([1, 1, 2, 4, 4]);
+  });
+});
+
+describe("sharedBuffer", () => {
+  it("is a Buffer of the size asked, in shared memory", () => {
+    const b = sharedBuffer(1000);
+    expect(Buffer.isBuffer(b)).toBe(true);
+    expect(b.length).toBe(1000);
+    expect(inSharedMemory(b)).toBe(true);
+    expect(inSharedMemory(Buffer.alloc(10))).toBe(false);
+  });
+});
