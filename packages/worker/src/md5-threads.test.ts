@@ -46,6 +46,39 @@ describe("Md5Threads", () => {
     expect(hasher.running).toBe(2);
   });
 
+  it("hashes a part fed range by range, several parts interleaved, as createHash does", async () => {
+    // Prepare: three parts in one shared buffer, each fed in uneven ranges, turn by turn.
+    hasher = new Md5Threads(2);
+    const memory = sharedCopy(randomBytes(3 * 3 * MIB));
+    const parts = [0, 1, 2].map((i) => memory.subarray(i * 3 * MIB, (i + 1) * 3 * MIB));
+    const hashes = parts.map(() => hasher?.start());
+    const cuts = [0, 1, 65_536, 1_048_577, 2 * MIB + 3, 3 * MIB];
+    // Act
+    for (let c = 1; c < cuts.length; c++) {
+      for (const [i, part] of parts.entries()) {
+        hashes[i]?.update(part.subarray(cuts[c - 1], cuts[c]));
+      }
+    }
+    const digests = await Promise.all(hashes.map((h) => h?.digest()));
+    // Assess
+    expect(digests.map((d) => d?.toString("hex"))).toEqual(
+      parts.map((p) => md5(p).toString("hex")),
+    );
+  });
+
+  it("ends a hash once: digest or cancel, then nothing more", async () => {
+    hasher = new Md5Threads(1);
+    const cancelled = hasher.start();
+    cancelled.update(sharedBuffer(10));
+    cancelled.cancel();
+    await expect(cancelled.digest()).rejects.toThrow(/already ended/);
+    expect(() => cancelled.update(sharedBuffer(1))).toThrow(/already ended/);
+    const digested = hasher.start();
+    await digested.digest();
+    await expect(digested.digest()).rejects.toThrow(/already ended/);
+    expect(() => digested.cancel()).not.toThrow();
+  });
+
   it("hashes an empty view", async () => {
     hasher = new Md5Threads(1);
     const digest = await hasher.md5(sharedBuffer(8).subarray(3, 3));
@@ -55,26 +88,33 @@ describe("Md5Threads", () => {
   it("refuses bytes outside shared memory with an error that says so", async () => {
     hasher = new Md5Threads(1);
     await expect(hasher.md5(Buffer.alloc(16))).rejects.toThrow(/shared memory/);
-    expect(hasher.running).toBe(0);
+    expect(() => hasher?.start().update(Buffer.alloc(16))).toThrow(/shared memory/);
   });
 
   it("fails the pending digests of a thread that dies, and starts a new one for the next", async () => {
     // Prepare: a thread that dies on a 13-byte view.
     hasher = new Md5Threads(1, DIES_ON_13_BYTES);
-    // Act: the thread dies with a second digest queued behind the deadly one.
+    // Act: the thread dies with a digest queued behind the deadly one, and a part half fed.
+    const halfFed = hasher.start();
+    halfFed.update(sharedCopy(randomBytes(MIB)));
     const deadly = hasher.md5(DEADLY);
     const queued = hasher.md5(sharedCopy(randomBytes(MIB)));
     // Assess
     await expect(deadly).rejects.toThrow(/hasher thread exited with code 7/);
     await expect(queued).rejects.toThrow(/hasher thread exited with code 7/);
+    halfFed.update(sharedCopy(randomBytes(MIB)));
+    await expect(halfFed.digest()).rejects.toThrow(/hasher thread exited with code 7/);
     expect(hasher.running).toBe(0);
     const small = sharedCopy(Buffer.from("abc"));
     expect((await hasher.md5(small)).toString("hex")).toBe(md5(small).toString("hex"));
   });
 
-  it("fails everything after close", async () => {
+  it("fails everything after close, hashes in progress included", async () => {
     hasher = new Md5Threads(1);
+    const inProgress = hasher.start();
+    inProgress.update(sharedBuffer(4));
     await hasher.close();
+    await expect(inProgress.digest()).rejects.toThrow(/closed/);
     await expect(hasher.md5(sharedBuffer(4))).rejects.toThrow(/closed/);
   });
 

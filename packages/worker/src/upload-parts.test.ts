@@ -113,7 +113,8 @@ describe("uploadParts (part buffers reused from part to part)", () => {
     const body = randomBytes(38 * MIB);
     source.putObject("k", body);
     const threads = new Md5Threads(2);
-    let hashed = 0;
+    let started = 0;
+    let fedBytes = 0;
     const deps: TransferDeps = {
       source: streamingSource(source),
       destination,
@@ -121,9 +122,17 @@ describe("uploadParts (part buffers reused from part to part)", () => {
       options: OPTIONS,
       logger: createLogger({ service: "test", level: "error" }),
       hasher: {
-        md5: async (bytes) => {
-          hashed++;
-          return threads.md5(bytes);
+        start: () => {
+          started++;
+          const hash = threads.start();
+          return {
+            update: (bytes) => {
+              fedBytes += bytes.length;
+              hash.update(bytes);
+            },
+            digest: () => hash.digest(),
+            cancel: () => hash.cancel(),
+          };
         },
       },
     };
@@ -133,7 +142,8 @@ describe("uploadParts (part buffers reused from part to part)", () => {
     );
     // Assess: the fake checks each part's Content-MD5, as S3 does.
     expect(result).toMatchObject({ parts: 8, partsUploaded: 8, checksum: "worker-md5" });
-    expect(hashed).toBe(8);
+    expect(started).toBe(8);
+    expect(fedBytes).toBe(body.length);
     expect(destination.objects.get("k")?.body.equals(body)).toBe(true);
   });
 
@@ -152,7 +162,13 @@ describe("uploadParts (part buffers reused from part to part)", () => {
       budget: new MemoryBudget(64 * MIB),
       options: OPTIONS,
       logger: createLogger({ service: "test", level: "warn", stream }),
-      hasher: { md5: () => Promise.reject(new Error("hasher thread exited with code 1")) },
+      hasher: {
+        start: () => ({
+          update: () => undefined,
+          digest: () => Promise.reject(new Error("hasher thread exited with code 1")),
+          cancel: () => undefined,
+        }),
+      },
     };
     // Act
     const result = await copyObject({ ...JOB, size: body.length }, deps);

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { GetObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
 import { type CopyJob, RetryableError } from "@s3-migration/common";
 import pLimit from "p-limit";
@@ -6,7 +5,7 @@ import { fillFromBody } from "./body-reader.js";
 import type { BufferLease } from "./buffer-lease.js";
 import { unquote } from "./checksums.js";
 import type { CopyContext } from "./copy-types.js";
-import { inSharedMemory, type PartHasher } from "./md5-threads.js";
+import { PartDigest } from "./part-digest.js";
 import type { PartSpec } from "./part-layout.js";
 import { isPreconditionFailed, SourceChangedError, withRetries } from "./retry.js";
 import { destinationEtagsAreMd5 } from "./transfer-options.js";
@@ -23,7 +22,7 @@ export interface PartTarget {
 /**
  * Copies `parts` into the upload, `MaxThread` at a time: each part is a ranged GET into a part
  * buffer leased from the process's memory budget (reused from part to part), hashed as it
- * arrives, an UploadPart with that Content-MD5, and a check that the ETag S3 returns is that
+ * arrives (see PartDigest), an UploadPart with that Content-MD5, and a check that the ETag S3 returns is that
  * MD5. Returns part number → ETag.
  *
  * After the first failure no new part starts; parts in flight finish (they stay in the upload
@@ -115,8 +114,9 @@ async function copyPart(target: PartTarget, part: PartSpec, ctx: CopyContext): P
 }
 
 /**
- * Reads the part's bytes from the pinned source into `lease`, hashing them as they arrive
- * (no intermediate copy of the whole part), and checks their length. Returns the MD5.
+ * Reads the part's bytes from the pinned source into `lease`, hashing them as they arrive (on a
+ * hasher thread when there is one; no intermediate copy of the whole part), and checks their
+ * length. Returns the MD5.
  */
 async function readRange(
   target: PartTarget,
@@ -135,18 +135,20 @@ async function readRange(
       }),
       { abortSignal: ctx.signal },
     );
-    const { hasher } = ctx.deps;
-    // Hashed on a thread once the part is in (see Md5Threads), or here as the bytes arrive.
-    const onThread = hasher !== undefined && inSharedMemory(lease.bytes());
-    const hash = onThread ? undefined : createHash("md5");
-    const overflow = await fillFromBody(out.Body, lease, hash && ((chunk) => hash.update(chunk)));
-    if (overflow || lease.filled !== part.size) {
-      const got = overflow ? `more than ${part.size}` : String(lease.filled);
-      throw new RetryableError(
-        `part ${part.partNumber}: the source returned ${got} bytes, expected ${part.size}`,
-      );
+    const digest = new PartDigest(lease, ctx.deps.hasher, ctx.deps.logger);
+    try {
+      const overflow = await fillFromBody(out.Body, lease, digest.onChunk);
+      if (overflow || lease.filled !== part.size) {
+        const got = overflow ? `more than ${part.size}` : String(lease.filled);
+        throw new RetryableError(
+          `part ${part.partNumber}: the source returned ${got} bytes, expected ${part.size}`,
+        );
+      }
+    } catch (err) {
+      digest.abandon();
+      throw err;
     }
-    return hash?.digest() ?? (await digestOnThread(lease.bytes(), ctx));
+    return await digest.digest();
   } catch (err) {
     if (isPreconditionFailed(err)) {
       throw new SourceChangedError(
@@ -155,17 +157,5 @@ async function readRange(
       );
     }
     throw err;
-  }
-}
-
-/** The part's MD5 from a hasher thread; if the thread fails, computed here instead. */
-async function digestOnThread(bytes: Buffer, ctx: CopyContext): Promise<Buffer> {
-  try {
-    return await (ctx.deps.hasher as PartHasher).md5(bytes);
-  } catch (err) {
-    ctx.deps.logger.warn("hasher thread failed; hashing the part on the main thread", {
-      error: err,
-    });
-    return createHash("md5").update(bytes).digest();
   }
 }
