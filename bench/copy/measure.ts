@@ -50,8 +50,11 @@ export interface Measured {
   readonly stderr: string;
 }
 
-/** The rclone config: two S3 remotes, `global` (:7480) and `china` (:7481), with their keys. */
-export function writeRcloneConfig(): void {
+/**
+ * The rclone config: two S3 remotes, `global` (:7480) and `china` (:7481), with their keys;
+ * both at `endpoint` instead when given (the benchmark over HTTPS).
+ */
+export function writeRcloneConfig(endpoint?: string): void {
   const env = readStackEnv();
   const cn = JSON.parse(readFileSync(join(ROOT, ".local", "credentials.json"), "utf8")) as Record<
     string,
@@ -77,8 +80,15 @@ export function writeRcloneConfig(): void {
       env.AWS_ACCESS_KEY_ID,
       env.AWS_SECRET_ACCESS_KEY,
       env.AWS_REGION,
-      env.AWS_ENDPOINT_URL_S3,
-    ) + remote("china", cn.aws_access_key_id, cn.aws_secret_access_key, cn.region, cn.endpoint),
+      endpoint ?? env.AWS_ENDPOINT_URL_S3,
+    ) +
+      remote(
+        "china",
+        cn.aws_access_key_id,
+        cn.aws_secret_access_key,
+        cn.region,
+        endpoint ?? cn.endpoint,
+      ),
     { mode: 0o600 },
   );
 }
@@ -107,8 +117,8 @@ export const OURS_SETTINGS = {
   defaults: [],
 } as const;
 
-/** The command lines of every tool for one bucket pair. */
-export function commands(src: string, dst: string): Record<Tool, string[]> {
+/** The command lines of every tool for one bucket pair; `caFile` for HTTPS endpoints. */
+export function commands(src: string, dst: string, caFile?: string): Record<Tool, string[]> {
   const ours = [process.execPath, OURS_BUNDLE, "--src", src, "--dst", dst];
   return {
     ours: [...ours, ...OURS_SETTINGS.parity],
@@ -128,18 +138,26 @@ export function commands(src: string, dst: string): Record<Tool, string[]> {
       "8",
       "--s3-chunk-size",
       "8M",
+      ...(caFile === undefined ? [] : ["--ca-cert", caFile]),
     ],
   };
 }
 
-export async function measure(argv: readonly string[]): Promise<Measured> {
+/**
+ * Runs `argv` under GNU time. `env`: extra variables for the child; `serverPids`: further
+ * server processes whose CPU counts (the TLS radosgw).
+ */
+export async function measure(
+  argv: readonly string[],
+  extra: { env?: Record<string, string>; serverPids?: readonly number[] } = {},
+): Promise<Measured> {
   const timeFile = join(BENCH_DIR, "time.txt");
-  const server = serverPids();
+  const server = [...serverPids(), ...(extra.serverPids ?? [])];
   const [server0, machine0] = [server.map(procCpu), machineCpu()];
   const started = performance.now();
   const child = spawn("/usr/bin/time", ["-v", "-o", timeFile, ...argv], {
     cwd: ROOT,
-    env: childEnv(),
+    env: { ...childEnv(), ...extra.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -165,7 +183,7 @@ export async function measure(argv: readonly string[]): Promise<Measured> {
   };
 }
 
-/** The endpoints are plain HTTP; rclone refuses to start when AWS_CA_BUNDLE is set. */
+/** rclone refuses to start when AWS_CA_BUNDLE is set (HTTPS runs pass `--ca-cert` instead). */
 function childEnv(): NodeJS.ProcessEnv {
   const { AWS_CA_BUNDLE: _, ...env } = process.env;
   return { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };

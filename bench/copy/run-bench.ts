@@ -6,10 +6,12 @@
  * object is deleted and RGW garbage collection runs, so memstore does not fill.
  *
  *   pnpm exec tsx bench/copy/run-bench.ts [--runs 3] [--datasets large,small,mixed] [--limit N]
- *     [--tools ours,ours-defaults,rclone] [--ours-flags="--max-parallel-file 4"]
+ *     [--tools ours,ours-defaults,rclone] [--ours-flags="--max-parallel-file 4"] [--tls]
  *
  * `ours` runs with the parity settings (rclone's flags translated, see OURS_SETTINGS),
- * `ours-defaults` with config/local.ini as it is.
+ * `ours-defaults` with config/local.ini as it is. `--tls`: the copiers talk HTTPS to a second,
+ * TLS-only radosgw on the same cluster (tls.ts), as the fleet talks to S3; results go to
+ * `copy-results-tls-<time>.json`.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -21,6 +23,7 @@ import { DATASETS, type Dataset, generate, totalBytes } from "./datasets.js";
 import { BENCH_DIR, bundleOurs, commands, measure, writeRcloneConfig } from "./measure.js";
 import { markdown, type RunRecord, TOOLS, type Tool } from "./report.js";
 import { emptyBucket, ensureBucket, localClients } from "./s3.js";
+import { startTlsGateway } from "./tls.js";
 import { verifyCopy } from "./verify.js";
 
 const { values } = parseArgs({
@@ -32,6 +35,8 @@ const { values } = parseArgs({
     tools: { type: "string", default: "ours,ours-defaults,rclone" },
     /** Extra flags for both `ours` variants (copy-bucket.ts overrides, appended last). */
     "ours-flags": { type: "string", default: "" },
+    /** Both tools over HTTPS (a TLS radosgw on the same cluster). */
+    tls: { type: "boolean", default: false },
   },
 });
 const RUNS = Number(values.runs);
@@ -46,12 +51,14 @@ const datasets: Dataset[] = DATASETS.filter((d) => wanted.includes(d.name)).map(
 
 execFileSync("bash", [STACK_SCRIPT, "up"], { stdio: ["ignore", 2, 2] });
 mkdirSync(BENCH_DIR, { recursive: true });
-writeRcloneConfig();
+const tls = values.tls ? await startTlsGateway() : undefined;
+process.on("exit", () => tls?.stop());
+writeRcloneConfig(tls?.endpoint);
 bundleOurs();
 const { clients } = await localClients();
 const [src, dst] = [clients.sourceS3, clients.destinationS3];
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-const jsonFile = join(BENCH_DIR, `copy-results-${stamp}.json`);
+const jsonFile = join(BENCH_DIR, `copy-results-${tls ? "tls-" : ""}${stamp}.json`);
 const records: RunRecord[] = [];
 const log = (msg: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
@@ -66,8 +73,11 @@ async function runOnce(d: Dataset, tool: Tool, run: number): Promise<void> {
   const [srcBucket, dstBucket] = [`bench-${d.name}-src`, `bench-${d.name}-dst`];
   await emptyBucket(dst, dstBucket);
   gc();
-  const argv = commands(srcBucket, dstBucket)[tool];
-  const m = await measure(tool === "rclone" ? argv : [...argv, ...oursFlags]);
+  const argv = commands(srcBucket, dstBucket, tls?.caFile)[tool];
+  const m = await measure(tool === "rclone" ? argv : [...argv, ...oursFlags], {
+    env: tool === "rclone" ? {} : (tls?.copierEnv ?? {}),
+    serverPids: tls === undefined ? [] : [tls.pid],
+  });
   const verdict = await verifyCopy(src, srcBucket, dst, dstBucket);
   const problems = [...verdict.problems];
   if (m.exitCode !== 0) problems.unshift(`exit ${m.exitCode}: ${m.stderr.slice(-500)}`);

@@ -13,7 +13,8 @@ import {
 /** The repository root. */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const STACK_SCRIPT = join(ROOT, "test", "local-stack", "stack.sh");
-export const STACK_ENV_FILE = join(ROOT, ".local", "stack.env");
+/** The stack's variables; `LOCAL_STACK_ENV` names another file (the copy benchmark over HTTPS). */
+export const STACK_ENV_FILE = process.env.LOCAL_STACK_ENV ?? join(ROOT, ".local", "stack.env");
 export const LOCAL_INI = join(ROOT, "config", "local.ini");
 
 /** Runs `stack.sh <command>`; returns true when it exits 0. Output goes to stderr. */
