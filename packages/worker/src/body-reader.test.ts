@@ -45,4 +45,35 @@ describe("fillFromBody", () => {
     expect(lease.bytes().toString()).toBe("ab");
     expect(body.destroyed).toBe(true);
   });
+
+  it("rejects, and destroys the stream, when a chunk cannot be taken", async () => {
+    // Prepare: a lease given back while its body still streams.
+    const lease = await new MemoryBudget(100).lease(10);
+    const body = chunks("ab", "cd", "ef");
+    let seen = 0;
+    // Act
+    const err = await fillFromBody(body, lease, () => {
+      if (++seen === 1) lease.release(false);
+    }).catch((e: unknown) => e);
+    // Assess
+    expect((err as Error).message).toMatch(/buffer lease used after release/);
+    expect(body.destroyed).toBe(true);
+  });
+
+  it("rejects a stream that fails after some chunks", async () => {
+    const lease = await new MemoryBudget(100).lease(10);
+    const body = new Readable({ read() {} });
+    body.push(Buffer.from("ab"));
+    setImmediate(() => body.destroy(new Error("socket hang up")));
+    await expect(fillFromBody(body, lease)).rejects.toThrow(/socket hang up/);
+    expect(lease.bytes().toString()).toBe("ab");
+  });
+
+  it("rejects a stream that closes before its end", async () => {
+    const lease = await new MemoryBudget(100).lease(10);
+    const body = new Readable({ read() {} });
+    body.push(Buffer.from("ab"));
+    setImmediate(() => body.destroy());
+    await expect(fillFromBody(body, lease)).rejects.toThrow(/premature close/i);
+  });
 });
