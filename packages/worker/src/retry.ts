@@ -27,6 +27,11 @@ export interface RetryOptions {
  * does not match the bytes sent, a body stream that broke after the response headers arrived.
  * Retries only what {@link classifyAwsError} calls retryable, never after an abort or a
  * source change, and at most `maxRetry` times: nothing retries forever.
+ *
+ * An error on which the SDK already spent all its attempts (its `maxAttempts` is `maxRetry + 1`,
+ * see packages/common) is not retried again: a 5xx or throttling that outlasted the SDK's
+ * retries would otherwise be tried (maxRetry + 1)² times, about ten minutes of backoff at the
+ * default MaxRetry, before the job fails and its message goes back to the queue.
  */
 export async function withRetries<T>(
   fn: (attempt: number) => Promise<T>,
@@ -38,6 +43,7 @@ export async function withRetries<T>(
     } catch (err) {
       const last = attempt >= options.maxRetry;
       if (last || options.signal?.aborted || err instanceof SourceChangedError) throw err;
+      if (sdkRetriesSpent(err, options.maxRetry)) throw err;
       if (classifyAwsError(err) !== "retryable") throw err;
       options.onRetry?.(err, attempt + 1);
       const delay =
@@ -45,6 +51,12 @@ export async function withRetries<T>(
       await sleep(delay, options.signal);
     }
   }
+}
+
+/** True when the SDK made all its attempts (`$metadata.attempts` = maxRetry + 1) on `err`. */
+function sdkRetriesSpent(err: unknown, maxRetry: number): boolean {
+  const attempts = (err as { $metadata?: { attempts?: unknown } } | undefined)?.$metadata?.attempts;
+  return typeof attempts === "number" && attempts > maxRetry;
 }
 
 /** Waits `ms`; rejects with the abort reason if `signal` aborts first. */
