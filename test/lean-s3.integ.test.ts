@@ -5,7 +5,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
-import { type CopyJob, destroyClients, FatalError, ObjectError } from "@s3-migration/common";
+import { destroyClients, FatalError, ObjectError } from "@s3-migration/common";
 import { copyObject } from "@s3-migration/worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytes, type EngineFixture, engineFixture, get, MIB, put } from "./support/engine.js";
@@ -21,15 +21,12 @@ describe("lean GetObject/PutObject on the local stack", () => {
   beforeAll(async () => {
     f = await engineFixture("lean");
   });
-  afterAll(() => destroyClients(f.clients));
-
-  const job = (key: string, size: number, dstKey = key): CopyJob => ({
-    srcBucket: f.srcBucket,
-    srcKey: key,
-    dstBucket: f.dstBucket,
-    dstKey,
-    size,
+  afterAll(async () => {
+    await f.cleanup();
+    destroyClients(f.clients);
   });
+
+  const job: EngineFixture["job"] = (...args) => f.job(...args);
 
   /** Runs `fn` while counting the GetObject/PutObject commands that went through `send`. */
   async function countingSdkCommands<T>(fn: () => Promise<T>): Promise<{ result: T; sdk: number }> {

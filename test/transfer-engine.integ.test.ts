@@ -5,7 +5,7 @@ import {
   ListMultipartUploadsCommand,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { type CopyJob, destroyClients } from "@s3-migration/common";
+import { destroyClients } from "@s3-migration/common";
 import { type CopyResult, copyObject, type TransferDeps } from "@s3-migration/worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -38,13 +38,7 @@ describe("copyObject on the local stack", () => {
     destroyClients(f.clients);
   });
 
-  const job = (key: string, size: number, dstKey = key): CopyJob => ({
-    srcBucket: f.srcBucket,
-    srcKey: key,
-    dstBucket: f.dstBucket,
-    dstKey,
-    size,
-  });
+  const job: EngineFixture["job"] = (...args) => f.job(...args);
 
   async function copyAndCompare(
     key: string,

@@ -8,7 +8,7 @@ import {
   type PutObjectCommandInput,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { type AwsClients, createLogger } from "@s3-migration/common";
+import { type AwsClients, type CopyJob, createLogger } from "@s3-migration/common";
 import {
   Md5Threads,
   MemoryBudget,
@@ -25,6 +25,8 @@ export interface EngineFixture {
   readonly srcBucket: string;
   readonly dstBucket: string;
   readonly deps: (options?: Partial<TransferOptions>) => TransferDeps;
+  /** A job copying `key` (to `dstKey`, by default the same key) from srcBucket to dstBucket. */
+  readonly job: (key: string, size: number, dstKey?: string) => CopyJob;
   /** Deletes both buckets with everything in them (memstore is RAM: tests give it back). */
   readonly cleanup: () => Promise<void>;
 }
@@ -49,6 +51,7 @@ export async function engineFixture(prefix: string): Promise<EngineFixture> {
       await deleteBucket(clients.destinationS3, dstBucket);
       await hasher.close();
     },
+    job: (key, size, dstKey = key) => ({ srcBucket, srcKey: key, dstBucket, dstKey, size }),
     deps: (options = {}) => ({
       source: clients.sourceS3,
       destination: clients.destinationS3,

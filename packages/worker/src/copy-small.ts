@@ -1,7 +1,6 @@
 import type { Readable } from "node:stream";
 import { GetObjectCommand, GetObjectTaggingCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import type { CopyJob } from "@s3-migration/common";
-import { RetryableError } from "@s3-migration/common";
+import { type CopyJob, RetryableError } from "@s3-migration/common";
 import { readExactly } from "./body-reader.js";
 import { hexToBase64, md5, unquote } from "./checksums.js";
 import type { CopyContext, CopyResult } from "./copy-types.js";

@@ -149,17 +149,6 @@ export class Md5Threads implements PartHasher {
     };
   }
 
-  /** The MD5 of `bytes` (in shared memory), raw 16 bytes: one range, digested. */
-  md5(bytes: Uint8Array): Promise<Buffer> {
-    try {
-      const hash = this.start();
-      hash.update(bytes);
-      return hash.digest();
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
   /** Stops the threads; hashes not yet digested fail. */
   async close(): Promise<void> {
     this.#closed = true;

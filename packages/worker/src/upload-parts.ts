@@ -22,8 +22,8 @@ export interface PartTarget {
 /**
  * Copies `parts` into the upload, `MaxThread` at a time: each part is a ranged GET into a part
  * buffer leased from the process's memory budget (reused from part to part), hashed as it
- * arrives (see PartDigest), an UploadPart with that Content-MD5, and a check that the ETag S3 returns is that
- * MD5. Returns part number → ETag.
+ * arrives (see PartDigest), an UploadPart with that Content-MD5, and a check that the ETag S3
+ * returns is that MD5. Returns part number → ETag.
  *
  * After the first failure no new part starts; parts in flight finish (they stay in the upload
  * for the next attempt), except on a source change, which cancels them: their bytes are stale.

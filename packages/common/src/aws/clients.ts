@@ -6,7 +6,6 @@ import type { BuildMiddleware, MetadataBearer } from "@smithy/types";
 import type { Config } from "../config/config-types.js";
 import type { SideCredentials } from "../parameters/parameter-documents.js";
 import { createHttpHandler } from "./http-handler.js";
-import { SLICE_LARGE_BODIES_STEP, sliceLargeBodies } from "./sliced-bodies.js";
 
 /** Which credentials an S3 client uses. */
 export type S3Side = "instance-role" | "access-key";
@@ -74,7 +73,6 @@ export function createS3Client(
           },
         });
   client.middlewareStack.add(unsignedPayloadWithContentMd5, UNSIGNED_PAYLOAD_STEP);
-  client.middlewareStack.add(sliceLargeBodies, SLICE_LARGE_BODIES_STEP);
   return client;
 }
 

@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createServer, type Server, type Socket } from "node:net";
 import type { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -111,6 +112,40 @@ describe("createHttpHandler", () => {
 
     // Assess
     expect(bytes).toBe(100);
+    handler.destroy();
+  });
+
+  it("writes a large in-memory body as a stream of slices and a small one in one write", async () => {
+    // Prepare: an HTTP server recording how each body came. Without a Content-Length header,
+    // Node sends a buffer written at once with a Content-Length and a streamed body chunked:
+    // the framing shows which way the handler wrote it.
+    const framing: string[] = [];
+    const received: number[] = [];
+    const server = createHttpServer((req, res) => {
+      framing.push(req.headers["transfer-encoding"] ?? `length ${req.headers["content-length"]}`);
+      let n = 0;
+      req.on("data", (c: Buffer) => (n += c.length));
+      req.on("end", () => {
+        received.push(n);
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    open = server;
+    const { port } = server.address() as AddressInfo;
+    const handler = createHttpHandler(4);
+    const put = (body: Buffer) =>
+      ({ ...request(port), method: "PUT", body }) as unknown as HttpRequest;
+
+    // Act
+    for (const size of [3 * 1024 * 1024, 1024]) {
+      const { response } = await handler.handle(put(Buffer.alloc(size, 1)));
+      (response.body as { resume(): void }).resume();
+    }
+
+    // Assess
+    expect(framing).toEqual(["chunked", "length 1024"]);
+    expect(received).toEqual([3 * 1024 * 1024, 1024]);
     handler.destroy();
   });
 });
