@@ -5,8 +5,8 @@ import {
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
-import { destroyClients, FatalError, ObjectError } from "@s3-migration/common";
-import { copyObject } from "@s3-migration/worker";
+import { destroyClients, FatalError, ObjectError, RetryableError } from "@s3-migration/common";
+import { copyObject, leanPaths } from "@s3-migration/worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytes, type EngineFixture, engineFixture, get, MIB, put } from "./support/engine.js";
 
@@ -29,9 +29,11 @@ describe("lean GetObject/PutObject on the local stack", () => {
   const job: EngineFixture["job"] = (...args) => f.job(...args);
 
   /** Runs `fn` while counting the GetObject/PutObject commands that went through `send`. */
-  async function countingSdkCommands<T>(fn: () => Promise<T>): Promise<{ result: T; sdk: number }> {
+  async function countingSdkCommands<T>(
+    fn: () => Promise<T>,
+    clients: readonly S3Client[] = [f.clients.sourceS3, f.clients.destinationS3],
+  ): Promise<{ result: T; sdk: number }> {
     let sdk = 0;
-    const clients = [f.clients.sourceS3, f.clients.destinationS3];
     const sends = clients.map((c) => c.send);
     for (const [i, client] of clients.entries()) {
       const send = sends[i] as S3Client["send"];
@@ -76,7 +78,7 @@ describe("lean GetObject/PutObject on the local stack", () => {
     const lean = await countingSdkCommands(() =>
       copyObject(job(key, size, `lean/${key}`), f.deps()),
     );
-    const sdk = await copyObject(job(key, size, `sdk/${key}`), f.deps({ leanRequests: false }));
+    const sdk = await copyObject(job(key, size, `sdk/${key}`), f.deps({}, false));
     // Assess
     expect(lean.sdk).toBe(0);
     expect(lean.result).toMatchObject({
@@ -139,7 +141,12 @@ describe("lean GetObject/PutObject on the local stack", () => {
   });
 
   it("reports a missing source as an object error", async () => {
-    const err = await copyObject(job("missing/key.bin", 10), f.deps()).catch((e: unknown) => e);
+    // Act
+    const { result: err, sdk } = await countingSdkCommands(() =>
+      copyObject(job("missing/key.bin", 10), f.deps()).catch((e: unknown) => e),
+    );
+    // Assess: the lean GET's 404 (no SDK request), typed as the SDK would type it.
+    expect(sdk).toBe(0);
     expect(err).toBeInstanceOf(ObjectError);
     expect((err as Error).cause).toMatchObject({
       name: "NoSuchKey",
@@ -160,9 +167,14 @@ describe("lean GetObject/PutObject on the local stack", () => {
       credentials: { accessKeyId: (await config.credentials()).accessKeyId, secretAccessKey: "x" },
     });
     try {
-      const err = await copyObject(job(key, 10), { ...f.deps(), source: wrong }).catch(
-        (e: unknown) => e,
+      // Act
+      const deps = { ...f.deps(), source: wrong, lean: leanPaths(wrong, f.clients.destinationS3) };
+      const { result: err, sdk } = await countingSdkCommands(
+        () => copyObject(job(key, 10), deps).catch((e: unknown) => e),
+        [wrong, f.clients.destinationS3],
       );
+      // Assess: the lean GET was refused (no SDK request), and not retried.
+      expect(sdk).toBe(0);
       expect(err).toBeInstanceOf(FatalError);
       expect((err as Error).cause).toMatchObject({ name: "SignatureDoesNotMatch" });
     } finally {
@@ -175,9 +187,14 @@ describe("lean GetObject/PutObject on the local stack", () => {
     await put(f.clients.sourceS3, f.srcBucket, key, bytes(8 * MIB));
     const controller = new AbortController();
     const deps = f.deps({ resumableThresholdBytes: 16 * MIB });
-    const copying = copyObject(job(key, 8 * MIB), deps, { signal: controller.signal });
+    const copying = countingSdkCommands(() =>
+      copyObject(job(key, 8 * MIB), deps, { signal: controller.signal }).catch((e: unknown) => e),
+    );
     setTimeout(() => controller.abort(new Error("stopped by test")), 5);
-    await expect(copying).rejects.toThrow();
+    const { result: err, sdk } = await copying;
+    expect(sdk).toBe(0);
+    expect(err).toBeInstanceOf(RetryableError);
+    expect((err as Error).cause).toMatchObject({ name: "AbortError" });
     const left = await f.clients.destinationS3
       .send(new HeadObjectCommand({ Bucket: f.dstBucket, Key: key }))
       .catch((e: { name?: string }) => e.name);

@@ -10,7 +10,7 @@
  *
  * Each flag overrides the ini key of the same name (MB values are MiB); the rest comes from
  * config/local.ini and `S3MIG_<key>` variables. `--lean-requests` and `--stream-above-mib`
- * set the engine's `leanRequests` / `streamAboveBytes` (no ini keys), and `--hasher-threads`
+ * set the engine's lean paths (`TransferDeps.lean`) / `streamAboveBytes` (no ini keys), and `--hasher-threads`
  * the part hasher's threads (default as the worker: one per spare core; 0 hashes on the event
  * loop), for A/B measurements.
  */
@@ -20,6 +20,7 @@ import { type ListedObject, listObjects } from "../../packages/jobsender/src/lis
 import {
   copyObject,
   defaultHasherThreads,
+  leanPaths,
   Md5Threads,
   MemoryBudget,
   transferOptionsFromConfig,
@@ -63,11 +64,12 @@ const deps = {
   source: clients.sourceS3,
   destination: clients.destinationS3,
   budget,
+  lean:
+    values["lean-requests"] === "false"
+      ? undefined
+      : leanPaths(clients.sourceS3, clients.destinationS3),
   options: {
     ...transferOptionsFromConfig(config),
-    ...(values["lean-requests"] === undefined
-      ? {}
-      : { leanRequests: values["lean-requests"] === "true" }),
     ...(values["stream-above-mib"] === undefined
       ? {}
       : { streamAboveBytes: Number(values["stream-above-mib"]) * 2 ** 20 }),

@@ -133,7 +133,7 @@ describe("MigrationMonitoring", () => {
 
   it("uses the namespace the worker writes its EMF lines to", () => {
     const source = readFileSync(
-      new URL("../../packages/worker/src/throughput-metrics.ts", import.meta.url),
+      new URL("../../packages/worker/src/service/throughput-metrics.ts", import.meta.url),
       "utf8",
     );
     expect(source).toContain(`METRICS_NAMESPACE = "${WORKER_METRICS_NAMESPACE}"`);

@@ -10,6 +10,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { type AwsClients, type CopyJob, createLogger } from "@s3-migration/common";
 import {
+  leanPaths,
   Md5Threads,
   MemoryBudget,
   type TransferDeps,
@@ -24,7 +25,8 @@ export interface EngineFixture {
   readonly clients: AwsClients;
   readonly srcBucket: string;
   readonly dstBucket: string;
-  readonly deps: (options?: Partial<TransferOptions>) => TransferDeps;
+  /** The engine's deps as the worker builds them (lean paths included unless `lean` is false). */
+  readonly deps: (options?: Partial<TransferOptions>, lean?: boolean) => TransferDeps;
   /** A job copying `key` (to `dstKey`, by default the same key) from srcBucket to dstBucket. */
   readonly job: (key: string, size: number, dstKey?: string) => CopyJob;
   /** Deletes both buckets with everything in them (memstore is RAM: tests give it back). */
@@ -52,7 +54,7 @@ export async function engineFixture(prefix: string): Promise<EngineFixture> {
       await hasher.close();
     },
     job: (key, size, dstKey = key) => ({ srcBucket, srcKey: key, dstBucket, dstKey, size }),
-    deps: (options = {}) => ({
+    deps: (options = {}, lean = true) => ({
       source: clients.sourceS3,
       destination: clients.destinationS3,
       budget: new MemoryBudget(config.memoryBudgetBytes),
@@ -60,6 +62,7 @@ export async function engineFixture(prefix: string): Promise<EngineFixture> {
       logger,
       // Parts hashed on threads, as the worker does.
       hasher,
+      lean: lean ? leanPaths(clients.sourceS3, clients.destinationS3) : undefined,
     }),
   };
 }

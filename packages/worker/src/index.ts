@@ -1,29 +1,36 @@
-export { compositeEtag } from "./checksums.js";
-export { copyObject } from "./copy-object.js";
+export { copyObject } from "./engine/copy-object.js";
+export { compositeEtag } from "./engine/hashing/checksums.js";
+export { defaultHasherThreads, Md5Threads, type PartHasher } from "./engine/hashing/md5-threads.js";
+export { MemoryBudget } from "./engine/memory/memory-budget.js";
+export type { PartLayout, PartSpec } from "./engine/multipart/part-layout.js";
+export { mirrorLayout, partSizeFor, planLayout } from "./engine/multipart/part-layout.js";
 export type {
   ChecksumProof,
   CopyCallOptions,
   CopyResult,
+  LeanPaths,
   PartProgress,
   TransferDeps,
-} from "./copy-types.js";
-export { setVisibility, startHeartbeat } from "./heartbeat.js";
-export { InstanceMetadata, watchSpotInterruption } from "./instance-metadata.js";
-export { defaultHasherThreads, Md5Threads, type PartHasher } from "./md5-threads.js";
-export { MemoryBudget } from "./memory-budget.js";
-export { MessageProcessor, type ProcessorDeps, retryDelaySec } from "./message-processor.js";
-export type { PartLayout, PartSpec } from "./part-layout.js";
+} from "./engine/transfer/copy-types.js";
 export {
   MAX_OBJECT_SIZE,
   MAX_PART_SIZE,
   MAX_PARTS,
   MIN_PART_SIZE,
-  mirrorLayout,
-  partSizeFor,
-  planLayout,
-} from "./part-layout.js";
-export { type LoopEnd, PollLoop, type PollLoopOptions } from "./poll-loop.js";
-export type { S3Send } from "./s3-send.js";
-export { type StatusItem, StatusStore } from "./status-store.js";
-export { METRICS_NAMESPACE, ThroughputMetrics } from "./throughput-metrics.js";
-export { type TransferOptions, transferOptionsFromConfig } from "./transfer-options.js";
+} from "./engine/transfer/s3-limits.js";
+export type { S3Send } from "./engine/transfer/s3-send.js";
+export {
+  type TransferOptions,
+  transferOptionsFromConfig,
+} from "./engine/transfer/transfer-options.js";
+export { LeanS3, leanPaths } from "./lean-s3/lean-s3.js";
+export { setVisibility, startHeartbeat } from "./service/heartbeat.js";
+export { InstanceMetadata, watchSpotInterruption } from "./service/instance-metadata.js";
+export {
+  MessageProcessor,
+  type ProcessorDeps,
+  retryDelaySec,
+} from "./service/message-processor.js";
+export { type LoopEnd, PollLoop, type PollLoopOptions } from "./service/poll-loop.js";
+export { type StatusItem, StatusStore } from "./service/status-store.js";
+export { METRICS_NAMESPACE, ThroughputMetrics } from "./service/throughput-metrics.js";

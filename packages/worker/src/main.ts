@@ -27,15 +27,16 @@ import {
   loadCredentials,
   type SideCredentials,
 } from "@s3-migration/common";
-import type { TransferDeps } from "./copy-types.js";
-import { InstanceMetadata, watchSpotInterruption } from "./instance-metadata.js";
-import { Md5Threads } from "./md5-threads.js";
-import { MemoryBudget } from "./memory-budget.js";
-import { MessageProcessor } from "./message-processor.js";
-import { PollLoop } from "./poll-loop.js";
-import { StatusStore } from "./status-store.js";
-import { ThroughputMetrics } from "./throughput-metrics.js";
-import { transferOptionsFromConfig } from "./transfer-options.js";
+import { Md5Threads } from "./engine/hashing/md5-threads.js";
+import { MemoryBudget } from "./engine/memory/memory-budget.js";
+import type { TransferDeps } from "./engine/transfer/copy-types.js";
+import { transferOptionsFromConfig } from "./engine/transfer/transfer-options.js";
+import { leanPaths } from "./lean-s3/lean-s3.js";
+import { InstanceMetadata, watchSpotInterruption } from "./service/instance-metadata.js";
+import { MessageProcessor } from "./service/message-processor.js";
+import { PollLoop } from "./service/poll-loop.js";
+import { StatusStore } from "./service/status-store.js";
+import { ThroughputMetrics } from "./service/throughput-metrics.js";
 
 const STARTUP_TRIES = 3;
 
@@ -152,6 +153,7 @@ async function main(): Promise<number> {
       options: transferOptionsFromConfig(config),
       logger,
       hasher: new Md5Threads(),
+      lean: leanPaths(clients.sourceS3, clients.destinationS3),
     };
     const refreshCredentials = async (): Promise<boolean> => {
       const fresh = await loadCredentials(config.credentialsParameter, ssm);
@@ -160,8 +162,8 @@ async function main(): Promise<number> {
       const keyed = createS3Client("access-key", config, fresh);
       transfer =
         clients.sides.source === "access-key"
-          ? { ...transfer, source: keyed }
-          : { ...transfer, destination: keyed };
+          ? { ...transfer, source: keyed, lean: leanPaths(keyed, clients.destinationS3) }
+          : { ...transfer, destination: keyed, lean: leanPaths(clients.sourceS3, keyed) };
       return true;
     };
     const processor = new MessageProcessor({

@@ -11,7 +11,7 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import type { S3Send } from "../s3-send.js";
+import type { S3Send } from "../engine/transfer/s3-send.js";
 
 interface StoredObject {
   body: Buffer;

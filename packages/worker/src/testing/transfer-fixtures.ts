@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
-import type { TransferDeps } from "../copy-types.js";
-import type { TransferOptions } from "../transfer-options.js";
+import type { TransferDeps } from "../engine/transfer/copy-types.js";
+import type { TransferOptions } from "../engine/transfer/transfer-options.js";
 import type { FakeS3 } from "./fake-s3.js";
 
 export const MIB = 1024 * 1024;

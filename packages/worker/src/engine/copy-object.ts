@@ -6,9 +6,9 @@ import {
   ObjectError,
   RetryableError,
 } from "@s3-migration/common";
-import { copyMultipartObject } from "./copy-multipart.js";
 import { copySmallObject } from "./copy-small.js";
-import type { CopyCallOptions, CopyResult, TransferDeps } from "./copy-types.js";
+import { copyMultipartObject } from "./multipart/copy-multipart.js";
+import type { CopyCallOptions, CopyResult, TransferDeps } from "./transfer/copy-types.js";
 
 /**
  * Makes the destination object byte-identical to the source: one GET + PUT up to

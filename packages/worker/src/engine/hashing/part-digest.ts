@@ -1,7 +1,8 @@
 import { createHash, type Hash } from "node:crypto";
 import type { Logger } from "@s3-migration/common";
-import type { BufferLease } from "./buffer-lease.js";
-import { inSharedMemory, type PartHash, type PartHasher } from "./md5-threads.js";
+import type { BufferLease } from "../memory/buffer-lease.js";
+import { inSharedMemory } from "../memory/shared-buffer.js";
+import type { PartHash, PartHasher } from "./md5-threads.js";
 
 /** Bytes that land in a part buffer before they are passed to the hasher thread. */
 export const FEED_BYTES = 1024 * 1024;

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { inSharedMemory } from "../memory/shared-buffer.js";
 
 /*
  * The hasher thread's whole program (a block, so tests can put code before it). Inline (an `eval` worker) so it runs the same way from the
@@ -30,7 +31,7 @@ export interface PartHasher {
 /** One part's MD5 on a hasher thread. */
 export interface PartHash {
   /**
-   * Hashes `bytes` next. They must lie in shared memory (see {@link sharedBuffer}) and stay
+   * Hashes `bytes` next. They must lie in shared memory (see `sharedBuffer` in engine/memory) and stay
    * unchanged until `digest()` settles: the thread reads them where they lie, later.
    */
   update(bytes: Uint8Array): void;
@@ -38,16 +39,6 @@ export interface PartHash {
   digest(): Promise<Buffer>;
   /** Drops the hash (the part was abandoned). Nothing happens after `digest()`. */
   cancel(): void;
-}
-
-/** Whether `bytes` lie in shared memory, so a hasher thread can read them in place. */
-export function inSharedMemory(bytes: Uint8Array): boolean {
-  return bytes.buffer instanceof SharedArrayBuffer;
-}
-
-/** A buffer of `size` bytes in shared memory, so {@link Md5Threads} can hash it in place. */
-export function sharedBuffer(size: number): Buffer {
-  return Buffer.from(new SharedArrayBuffer(size));
 }
 
 /**

@@ -3,12 +3,17 @@ import { PassThrough } from "node:stream";
 import { GetObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
 import { createLogger, RetryableError } from "@s3-migration/common";
 import { describe, expect, it } from "vitest";
-import { copyObject } from "./copy-object.js";
-import type { TransferDeps } from "./copy-types.js";
-import { Md5Threads } from "./md5-threads.js";
-import { MemoryBudget } from "./memory-budget.js";
-import { FakeS3 } from "./testing/fake-s3.js";
-import { type LooseSend, MIB, streamingSource, testOptions } from "./testing/transfer-fixtures.js";
+import { FakeS3 } from "../../testing/fake-s3.js";
+import {
+  type LooseSend,
+  MIB,
+  streamingSource,
+  testOptions,
+} from "../../testing/transfer-fixtures.js";
+import { copyObject } from "../copy-object.js";
+import { Md5Threads } from "../hashing/md5-threads.js";
+import { MemoryBudget } from "../memory/memory-budget.js";
+import type { TransferDeps } from "../transfer/copy-types.js";
 
 const OPTIONS = testOptions({ resumableThresholdBytes: 0 });
 const JOB = { srcBucket: "src", srcKey: "k", dstBucket: "dst", dstKey: "k" };

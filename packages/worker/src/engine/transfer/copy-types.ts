@@ -1,6 +1,7 @@
 import type { Logger } from "@s3-migration/common";
-import type { Md5Threads, PartHasher } from "./md5-threads.js";
-import type { MemoryBudget } from "./memory-budget.js";
+import type { LeanS3 } from "../../lean-s3/lean-s3.js";
+import type { Md5Threads, PartHasher } from "../hashing/md5-threads.js";
+import type { MemoryBudget } from "../memory/memory-budget.js";
 import type { S3Send } from "./s3-send.js";
 import type { TransferOptions } from "./transfer-options.js";
 
@@ -13,6 +14,17 @@ export interface TransferDeps {
   readonly logger: Logger;
   /** Hashes part buffers off the event loop ({@link Md5Threads}); without it, parts are hashed on it as their bytes arrive. */
   readonly hasher?: PartHasher | undefined;
+  /**
+   * The lean GetObject/PutObject of both clients, for the first attempt of small copies;
+   * without them every request goes through `send`.
+   */
+  readonly lean?: LeanPaths | undefined;
+}
+
+/** A lean request path per side (see {@link LeanS3}). */
+export interface LeanPaths {
+  readonly source: Pick<LeanS3, "getObject">;
+  readonly destination: Pick<LeanS3, "putObject">;
 }
 
 /** Bytes of one part that reached the destination. */

@@ -1,4 +1,4 @@
-import { sharedBuffer } from "./md5-threads.js";
+import { sharedBuffer } from "./shared-buffer.js";
 
 /**
  * Part buffers reused from part to part, so a multipart copy does not allocate (and the

@@ -1,8 +1,5 @@
-/** S3's multipart limits. */
-export const MAX_PARTS = 10_000;
-export const MIN_PART_SIZE = 5 * 1024 * 1024;
-export const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
-export const MAX_OBJECT_SIZE = MAX_PARTS * MAX_PART_SIZE;
+import { MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE } from "../transfer/s3-limits.js";
+
 const MIB = 1024 * 1024;
 
 /** One part of a multipart copy: bytes `[start, end)` of the object. */

@@ -1,6 +1,5 @@
 import type { Readable } from "node:stream";
 import { S3ServiceException } from "@aws-sdk/client-s3";
-import type { ObjectHeaders } from "./source-object.js";
 
 /** Where a bucket's requests go and how they are signed, as the client's endpoint rules say. */
 export interface BucketEndpoint {
@@ -15,8 +14,19 @@ export interface BucketEndpoint {
   readonly signingRegion: string;
 }
 
+/** The object headers a copy carries over (the SDK's names). */
+export interface LeanObjectHeaders {
+  readonly ContentType?: string | undefined;
+  readonly ContentEncoding?: string | undefined;
+  readonly ContentLanguage?: string | undefined;
+  readonly ContentDisposition?: string | undefined;
+  readonly CacheControl?: string | undefined;
+  readonly Expires?: Date | undefined;
+  readonly Metadata?: Record<string, string> | undefined;
+}
+
 /** The fields of a GetObject answer the copy reads (the SDK's names), and the body. */
-export interface LeanGetOutput extends ObjectHeaders {
+export interface LeanGetOutput extends LeanObjectHeaders {
   readonly ETag: string | undefined;
   readonly ContentLength: number | undefined;
   readonly LastModified: Date | undefined;
@@ -27,7 +37,7 @@ export interface LeanGetOutput extends ObjectHeaders {
 }
 
 /** A PutObject of the lean path (the SDK's field names). */
-export interface LeanPutInput extends ObjectHeaders {
+export interface LeanPutInput extends LeanObjectHeaders {
   readonly Bucket: string;
   readonly Key: string;
   readonly Body: Buffer | Readable;

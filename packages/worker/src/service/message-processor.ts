@@ -10,9 +10,9 @@ import {
   MessageError,
   parseJobMessage,
 } from "@s3-migration/common";
-import { unquote } from "./checksums.js";
-import { copyObject } from "./copy-object.js";
-import type { TransferDeps } from "./copy-types.js";
+import { copyObject } from "../engine/copy-object.js";
+import { unquote } from "../engine/hashing/checksums.js";
+import type { TransferDeps } from "../engine/transfer/copy-types.js";
 import { type SqsSend, setVisibility, startHeartbeat } from "./heartbeat.js";
 import type { StatusItem, StatusStore } from "./status-store.js";
 import type { ThroughputMetrics } from "./throughput-metrics.js";

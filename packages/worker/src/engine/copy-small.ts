@@ -1,20 +1,18 @@
 import type { Readable } from "node:stream";
-import { GetObjectCommand, GetObjectTaggingCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { type CopyJob, RetryableError } from "@s3-migration/common";
-import { readExactly } from "./body-reader.js";
-import { hexToBase64, md5, unquote } from "./checksums.js";
-import type { CopyContext, CopyResult } from "./copy-types.js";
-import { LeanS3 } from "./lean-s3.js";
-import { withRetries } from "./retry.js";
-import type { S3Send } from "./s3-send.js";
-import { describeSource, type SourceAnswer, type SourceObject } from "./source-object.js";
+import { hexToBase64, md5, unquote } from "./hashing/checksums.js";
+import { readExactly } from "./memory/body-reader.js";
+import type { CopyContext, CopyResult, LeanPaths } from "./transfer/copy-types.js";
+import { withRetries } from "./transfer/retry.js";
+import { describeSource, type SourceAnswer, type SourceObject } from "./transfer/source-object.js";
+import { sourceTagging } from "./transfer/source-tagging.js";
 import {
   destinationEtagsAreMd5,
   destinationWriteFields,
-  leanRequests,
   streamAboveBytes,
   type TransferOptions,
-} from "./transfer-options.js";
+} from "./transfer/transfer-options.js";
 
 /**
  * What a streamed single PUT holds in memory at most: the GET's and the PUT's stream buffers
@@ -34,8 +32,8 @@ export const STREAM_RESERVE_BYTES = 1024 * 1024;
  * destination's ETag must equal the source's (end to end), where a single PUT could only be
  * checked against the worker's own MD5. (Only thresholds above 5 MiB meet such sources.)
  *
- * The first attempt uses the clients' lean path (plain GetObject/PutObject without the SDK's
- * middleware stack, see `LeanS3`) when both clients offer it; retries go through the SDK.
+ * The first attempt uses the lean paths handed in (`deps.lean`: plain GetObject/PutObject
+ * without the SDK's middleware stack); retries go through the SDK.
  */
 export async function copySmallObject(
   job: CopyJob,
@@ -44,9 +42,7 @@ export async function copySmallObject(
 ): Promise<CopyResult | "too-large"> {
   const { deps, signal } = ctx;
   const started = Date.now();
-  const lean = leanRequests(deps.options)
-    ? { source: LeanS3.of(deps.source), destination: LeanS3.of(deps.destination) }
-    : undefined;
+  const lean = deps.lean;
   return withRetries(
     async (attempt) => {
       const useLean = attempt === 0 ? lean : undefined;
@@ -136,7 +132,7 @@ function goesMultipart(source: SourceObject, options: TransferOptions): boolean 
 async function getSource(
   job: CopyJob,
   versionId: string | undefined,
-  lean: LeanS3 | undefined,
+  lean: LeanPaths["source"] | undefined,
   ctx: CopyContext,
 ): Promise<{
   out: SourceAnswer & { readonly ContentLength?: number | undefined; readonly Body?: unknown };
@@ -154,28 +150,4 @@ async function getSource(
 
 function isStream(body: unknown): body is Readable {
   return typeof (body as Readable | undefined)?.pipe === "function";
-}
-
-/** The source's tags as a `Tagging` header value, when tags are copied. */
-export async function sourceTagging(
-  s3: S3Send,
-  job: CopyJob,
-  source: SourceObject,
-  copyTags: boolean,
-  signal: AbortSignal | undefined,
-): Promise<string | undefined> {
-  if (!copyTags) return undefined;
-  const out = await s3.send(
-    new GetObjectTaggingCommand({
-      Bucket: job.srcBucket,
-      Key: job.srcKey,
-      VersionId: source.versionId,
-    }),
-    { abortSignal: signal },
-  );
-  const tags = out.TagSet ?? [];
-  if (tags.length === 0) return undefined;
-  return new URLSearchParams(
-    tags.map((t): [string, string] => [t.Key ?? "", t.Value ?? ""]),
-  ).toString();
 }

@@ -4,20 +4,20 @@ import {
   HeadObjectCommand,
 } from "@aws-sdk/client-s3";
 import { type CopyJob, classifyAwsError, ObjectError, RetryableError } from "@s3-migration/common";
-import { compositeEtag, unquote } from "./checksums.js";
-import type { CopyContext, CopyResult } from "./copy-types.js";
-import { abortUpload, listAllParts } from "./destination-uploads.js";
-import { openUpload } from "./open-upload.js";
-import { mirrorLayout, type PartLayout, planLayout } from "./part-layout.js";
-import { SourceChangedError } from "./retry.js";
+import { compositeEtag, unquote } from "../hashing/checksums.js";
+import type { CopyContext, CopyResult } from "../transfer/copy-types.js";
+import { SourceChangedError } from "../transfer/retry.js";
 import {
   headFirstPart,
   headSource,
   pinSource,
   type SourceObject,
   sourcePartsHaveSizes,
-} from "./source-object.js";
-import { destinationEtagsAreMd5 } from "./transfer-options.js";
+} from "../transfer/source-object.js";
+import { destinationEtagsAreMd5 } from "../transfer/transfer-options.js";
+import { abortUpload, listAllParts } from "./destination-uploads.js";
+import { openUpload } from "./open-upload.js";
+import { mirrorLayout, type PartLayout, planLayout } from "./part-layout.js";
 import { type PartTarget, uploadParts } from "./upload-parts.js";
 
 /** Rounds of "list parts, re-send what is missing" before completing. */

@@ -5,7 +5,7 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { type CopyJob, STATUS_TABLE, statusItemId } from "@s3-migration/common";
-import type { CopyResult } from "./copy-types.js";
+import type { CopyResult } from "../engine/transfer/copy-types.js";
 
 /** The narrow DynamoDB surface the status store needs. */
 export type DynamoSend = Pick<DynamoDBClient, "send">;

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createLogger } from "@s3-migration/common";
 import { afterAll, describe, expect, it } from "vitest";
+import { MemoryBudget } from "../memory/memory-budget.js";
 import { Md5Threads, type PartHash, type PartHasher } from "./md5-threads.js";
-import { MemoryBudget } from "./memory-budget.js";
 import { FEED_BYTES, PartDigest } from "./part-digest.js";
 
 const MIB = 1024 * 1024;

@@ -2,11 +2,11 @@ import { randomBytes } from "node:crypto";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { createLogger, ObjectError, RetryableError } from "@s3-migration/common";
 import { describe, expect, it } from "vitest";
+import { FakeS3 } from "../testing/fake-s3.js";
+import { MIB, testOptions } from "../testing/transfer-fixtures.js";
 import { copyObject } from "./copy-object.js";
-import type { TransferDeps } from "./copy-types.js";
-import { MemoryBudget } from "./memory-budget.js";
-import { FakeS3 } from "./testing/fake-s3.js";
-import { MIB, testOptions } from "./testing/transfer-fixtures.js";
+import { MemoryBudget } from "./memory/memory-budget.js";
+import type { TransferDeps } from "./transfer/copy-types.js";
 
 const OPTIONS = testOptions();
 const JOB = { srcBucket: "src", srcKey: "k", dstBucket: "dst", dstKey: "k" };

@@ -1,14 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  layoutWithPartSize,
-  MAX_OBJECT_SIZE,
-  MAX_PART_SIZE,
-  MAX_PARTS,
-  MIN_PART_SIZE,
-  mirrorLayout,
-  partSizeFor,
-  planLayout,
-} from "./part-layout.js";
+import { MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE } from "../transfer/s3-limits.js";
+import { layoutWithPartSize, mirrorLayout, partSizeFor, planLayout } from "./part-layout.js";
 
 const MIB = 1024 * 1024;
 const TIB = 1024 * 1024 * MIB;

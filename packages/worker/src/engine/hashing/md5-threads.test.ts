@@ -1,12 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  defaultHasherThreads,
-  HASHER_PROGRAM,
-  inSharedMemory,
-  Md5Threads,
-  sharedBuffer,
-} from "./md5-threads.js";
+import { inSharedMemory, sharedBuffer } from "../memory/shared-buffer.js";
+import { defaultHasherThreads, HASHER_PROGRAM, Md5Threads } from "./md5-threads.js";
 
 const MIB = 1024 * 1024;
 /** A hasher thread that exits on a 13-byte view, before hashing it. */

@@ -3,8 +3,8 @@ import {
   ListMultipartUploadsCommand,
   ListPartsCommand,
 } from "@aws-sdk/client-s3";
-import { unquote } from "./checksums.js";
-import type { S3Send } from "./s3-send.js";
+import { unquote } from "../hashing/checksums.js";
+import type { S3Send } from "../transfer/s3-send.js";
 
 /** An unfinished multipart upload found at the destination. */
 export interface UnfinishedUpload {

@@ -1,14 +1,14 @@
 import { GetObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
 import { type CopyJob, RetryableError } from "@s3-migration/common";
 import pLimit from "p-limit";
-import { fillFromBody } from "./body-reader.js";
-import type { BufferLease } from "./buffer-lease.js";
-import { unquote } from "./checksums.js";
-import type { CopyContext } from "./copy-types.js";
-import { PartDigest } from "./part-digest.js";
+import { unquote } from "../hashing/checksums.js";
+import { PartDigest } from "../hashing/part-digest.js";
+import { fillFromBody } from "../memory/body-reader.js";
+import type { BufferLease } from "../memory/buffer-lease.js";
+import type { CopyContext } from "../transfer/copy-types.js";
+import { isPreconditionFailed, SourceChangedError, withRetries } from "../transfer/retry.js";
+import { destinationEtagsAreMd5 } from "../transfer/transfer-options.js";
 import type { PartSpec } from "./part-layout.js";
-import { isPreconditionFailed, SourceChangedError, withRetries } from "./retry.js";
-import { destinationEtagsAreMd5 } from "./transfer-options.js";
 
 /** Where the parts go and how the source reads are pinned. */
 export interface PartTarget {

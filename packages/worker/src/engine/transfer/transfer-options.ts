@@ -1,5 +1,5 @@
 import type { Config, DestinationSse, StorageClass } from "@s3-migration/common";
-import { MIN_PART_SIZE } from "./part-layout.js";
+import { MIN_PART_SIZE } from "./s3-limits.js";
 
 /** The settings of one copy, taken from the config (tests may lower the part-size floor). */
 export interface TransferOptions {
@@ -32,11 +32,6 @@ export interface TransferOptions {
    * GET into the PUT above it. @default 1 MiB
    */
   readonly streamAboveBytes?: number | undefined;
-  /**
-   * Small copies' first attempt sends plain GetObject/PutObject through the clients' lean path
-   * (the SDK's signer and HTTP handler without its per-request middleware stack). @default true
-   */
-  readonly leanRequests?: boolean | undefined;
 }
 
 const DEFAULT_STREAM_ABOVE_BYTES = 1024 * 1024;
@@ -44,11 +39,6 @@ const DEFAULT_STREAM_ABOVE_BYTES = 1024 * 1024;
 /** `streamAboveBytes`, or its default. */
 export function streamAboveBytes(options: TransferOptions): number {
   return options.streamAboveBytes ?? DEFAULT_STREAM_ABOVE_BYTES;
-}
-
-/** `leanRequests`, or its default. */
-export function leanRequests(options: TransferOptions): boolean {
-  return options.leanRequests ?? true;
 }
 
 /** The copy settings of a validated config. */

@@ -1,8 +1,10 @@
 import { CreateMultipartUploadCommand } from "@aws-sdk/client-s3";
 import type { CopyJob } from "@s3-migration/common";
-import { isMd5Etag } from "./checksums.js";
-import { sourceTagging } from "./copy-small.js";
-import type { CopyContext } from "./copy-types.js";
+import { isMd5Etag } from "../hashing/checksums.js";
+import type { CopyContext } from "../transfer/copy-types.js";
+import type { SourceObject } from "../transfer/source-object.js";
+import { sourceTagging } from "../transfer/source-tagging.js";
+import { destinationEtagsAreMd5, destinationWriteFields } from "../transfer/transfer-options.js";
 import {
   abortUpload,
   listAllParts,
@@ -11,8 +13,6 @@ import {
   type UploadedPart,
 } from "./destination-uploads.js";
 import type { PartLayout } from "./part-layout.js";
-import type { SourceObject } from "./source-object.js";
-import { destinationEtagsAreMd5, destinationWriteFields } from "./transfer-options.js";
 
 /**
  * How much later than the source's Last-Modified an upload must have been started to be

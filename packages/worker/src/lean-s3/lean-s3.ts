@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import {
   type BucketEndpoint,
   keyPath,
@@ -9,7 +9,6 @@ import {
   putHeaders,
   readError,
 } from "./lean-s3-http.js";
-import type { S3Send } from "./s3-send.js";
 
 type ClientConfig = S3Client["config"];
 type Signer = Awaited<ReturnType<ClientConfig["signer"]>>;
@@ -28,31 +27,23 @@ const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b78
  * with `WHEN_REQUIRED` checksums (no SDK checksum headers to reproduce) and only for buckets
  * whose endpoint is plain SigV4 for `s3` (no S3 Express, access points or endpoint headers).
  * It does not retry: the caller retries through the SDK.
+ *
+ * The worker builds one per SDK client and hands both to the engine (`TransferDeps.lean`);
+ * without them every request goes through `send` (test doubles, wrappers that record or alter
+ * commands).
+ *
+ * @example
+ * const lean = { source: new LeanS3(clients.sourceS3), destination: new LeanS3(clients.destinationS3) };
  */
 export class LeanS3 {
-  static readonly #byClient = new WeakMap<object, LeanS3>();
   readonly #client: S3Client;
   readonly #endpoints = new Map<
     string,
     Promise<(BucketEndpoint & { signer: Signer }) | undefined>
   >();
 
-  private constructor(client: S3Client) {
+  constructor(client: S3Client) {
     this.#client = client;
-  }
-
-  /**
-   * The lean path of an SDK S3 client (one per client), or `undefined` for anything else (a
-   * test double, a wrapper that records or alters commands): those always go through `send`.
-   */
-  static of(client: S3Send): LeanS3 | undefined {
-    if (!(client instanceof S3Client)) return undefined;
-    let lean = LeanS3.#byClient.get(client);
-    if (lean === undefined) {
-      lean = new LeanS3(client);
-      LeanS3.#byClient.set(client, lean);
-    }
-    return lean;
   }
 
   /**
@@ -173,6 +164,14 @@ export class LeanS3 {
     });
     return { ...endpoint, signer };
   }
+}
+
+/** The lean paths of a source and a destination client, as `TransferDeps.lean` takes them. */
+export function leanPaths(
+  source: S3Client,
+  destination: S3Client,
+): { readonly source: LeanS3; readonly destination: LeanS3 } {
+  return { source: new LeanS3(source), destination: new LeanS3(destination) };
 }
 
 /**

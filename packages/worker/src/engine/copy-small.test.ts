@@ -3,13 +3,14 @@ import { Readable } from "node:stream";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { createLogger } from "@s3-migration/common";
 import { describe, expect, it } from "vitest";
+import { leanPaths } from "../lean-s3/lean-s3.js";
+import { FakeS3 } from "../testing/fake-s3.js";
+import { recordingClient } from "../testing/recording-client.js";
+import { type LooseSend, MIB, streamingSource, testOptions } from "../testing/transfer-fixtures.js";
 import { copyObject } from "./copy-object.js";
 import { STREAM_RESERVE_BYTES } from "./copy-small.js";
-import type { TransferDeps } from "./copy-types.js";
-import { MemoryBudget } from "./memory-budget.js";
-import { FakeS3 } from "./testing/fake-s3.js";
-import { recordingClient } from "./testing/recording-client.js";
-import { type LooseSend, MIB, streamingSource, testOptions } from "./testing/transfer-fixtures.js";
+import { MemoryBudget } from "./memory/memory-budget.js";
+import type { TransferDeps } from "./transfer/copy-types.js";
 
 const OPTIONS = testOptions({ resumableThresholdBytes: 16 * MIB });
 const JOB = { srcBucket: "src", srcKey: "k", dstBucket: "dst", dstKey: "k" };
@@ -93,6 +94,7 @@ describe("copySmallObject", () => {
       budget: new MemoryBudget(MIB),
       options: OPTIONS,
       logger: createLogger({ service: "test", level: "error" }),
+      lean: leanPaths(src.client, dst.client),
     };
     // Act
     const result = await copyObject({ ...JOB, size: body.length }, deps);
@@ -108,7 +110,7 @@ describe("copySmallObject", () => {
     ]);
   });
 
-  it("sends nothing through the lean path when it is turned off", async () => {
+  it("sends everything through the SDK when no lean paths are handed in", async () => {
     const body = Buffer.from("hello");
     const etag = `"${md5hex(body)}"`;
     const src = recordingClient(() => ({ body, headers: { etag } }));
@@ -119,7 +121,7 @@ describe("copySmallObject", () => {
         source: src.client,
         destination: dst.client,
         budget: new MemoryBudget(MIB),
-        options: { ...OPTIONS, leanRequests: false },
+        options: OPTIONS,
         logger: createLogger({ service: "test", level: "error" }),
       },
     );

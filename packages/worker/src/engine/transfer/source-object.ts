@@ -1,6 +1,6 @@
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import type { CopyJob } from "@s3-migration/common";
-import { isMd5Etag, unquote } from "./checksums.js";
+import { isMd5Etag, unquote } from "../hashing/checksums.js";
 import type { S3Send } from "./s3-send.js";
 
 /** The headers copied from source to destination. */
