@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  awsErrorIs,
   ConfigError,
   classifyAwsError,
   FatalError,
@@ -62,5 +63,37 @@ describe("classifyAwsError", () => {
   it("keeps the SDK error as cause", () => {
     const cause = sdkError("NoSuchKey", 404);
     expect(new ObjectError("source object is gone", { cause }).cause).toBe(cause);
+  });
+});
+
+describe("awsErrorIs", () => {
+  it.each([
+    ["PreconditionFailed", 412, "precondition-failed", true],
+    ["Http412", 412, "precondition-failed", true],
+    ["NoSuchKey", 404, "precondition-failed", false],
+    ["NoSuchUpload", 404, "upload-gone", true],
+    ["NoSuchKey", 404, "upload-gone", true],
+    ["AccessDenied", 403, "upload-gone", false],
+    ["InvalidAccessKeyId", 403, "credentials-rejected", true],
+    ["SignatureDoesNotMatch", 403, "credentials-rejected", true],
+    ["AccessDenied", 403, "credentials-rejected", false],
+    ["ParameterNotFound", 400, "parameter-missing", true],
+    ["AWS.SimpleQueueService.UnsupportedOperation", 400, "operation-unsupported", true],
+    ["ThrottlingException", 400, "operation-unsupported", false],
+  ] as const)("says whether %s (HTTP %i) is %s: %s", (name, status, kind, expected) => {
+    expect(awsErrorIs(sdkError(name, status), kind)).toBe(expected);
+  });
+
+  it("looks through one of our typed errors to the SDK error it wraps", () => {
+    const wrapped = new FatalError("copy failed", { cause: sdkError("InvalidAccessKeyId", 403) });
+    expect(awsErrorIs(wrapped, "credentials-rejected")).toBe(true);
+    expect(awsErrorIs(new FatalError("no table"), "credentials-rejected")).toBe(false);
+  });
+
+  it("recognises an unknown operation by its message when the name says nothing", () => {
+    const err = sdkError("InvalidParameterValue", 400);
+    err.message = "Unknown Action StartMessageMoveTask";
+    expect(awsErrorIs(err, "operation-unsupported")).toBe(true);
+    expect(awsErrorIs(undefined, "operation-unsupported")).toBe(false);
   });
 });

@@ -2,8 +2,9 @@
  * Typed errors shared by the jobsender and the worker.
  *
  * Every error takes `(message, options?: ErrorOptions)` so the underlying SDK error travels as
- * `cause`. Only {@link classifyAwsError} looks at SDK error internals (`name`, HTTP status,
- * `$retryable`); everything else branches on these classes.
+ * `cause`. Only this module looks at SDK error internals (`name`, HTTP status, `$retryable`):
+ * {@link classifyAwsError} for what a failure means for the job, {@link awsErrorIs} for the few
+ * answers the code handles on purpose. Everything else branches on these classes.
  */
 
 /** Base class of every error this project throws on purpose. */
@@ -148,4 +149,62 @@ export function classifyAwsError(err: unknown): ErrorClass {
     if (status === 403 || status === 404 || status === 412 || status === 416) return "object";
   }
   return "retryable";
+}
+
+/** Answers the code handles on purpose, each a set of names (and HTTP statuses) AWS uses for it. */
+export type AwsErrorKind =
+  /** A read pinned with If-Match to an ETag the object no longer has (412). */
+  | "precondition-failed"
+  /** The multipart upload no longer exists (completed or aborted by another attempt). */
+  | "upload-gone"
+  /** The access key is unknown, its secret wrong, or its session expired. */
+  | "credentials-rejected"
+  /** An SSM parameter that does not exist. */
+  | "parameter-missing"
+  /** The service does not know the operation (emulators, some regions). */
+  | "operation-unsupported";
+
+const KIND_NAMES: Record<AwsErrorKind, ReadonlySet<string>> = {
+  "precondition-failed": new Set(["PreconditionFailed"]),
+  "upload-gone": new Set(["NoSuchUpload", "NoSuchKey"]),
+  "credentials-rejected": new Set(["InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"]),
+  "parameter-missing": new Set(["ParameterNotFound"]),
+  "operation-unsupported": new Set([
+    "InvalidAction",
+    "UnsupportedOperation",
+    "AWS.SimpleQueueService.UnsupportedOperation",
+    "UnknownOperationException",
+    "UnknownOperation",
+  ]),
+};
+
+const KIND_STATUS: Partial<Record<AwsErrorKind, number>> = { "precondition-failed": 412 };
+
+/**
+ * True when `err`, or the error it wraps as `cause` (one of our typed errors around an SDK
+ * error), is an AWS answer of this kind.
+ *
+ * @example
+ * if (awsErrorIs(err, "upload-gone")) return; // another attempt completed it first
+ */
+export function awsErrorIs(err: unknown, kind: AwsErrorKind): boolean {
+  for (let e = err, depth = 0; depth < 2 && typeof e === "object" && e !== null; depth++) {
+    const { name, $metadata, message, cause } = e as AwsLikeError & {
+      message?: unknown;
+      cause?: unknown;
+    };
+    if (typeof name === "string" && KIND_NAMES[kind].has(name)) return true;
+    if (KIND_STATUS[kind] !== undefined && $metadata?.httpStatusCode === KIND_STATUS[kind]) {
+      return true;
+    }
+    if (
+      kind === "operation-unsupported" &&
+      typeof message === "string" &&
+      /unknown (action|operation)|not supported/i.test(message)
+    ) {
+      return true;
+    }
+    e = cause;
+  }
+  return false;
 }

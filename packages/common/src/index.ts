@@ -19,8 +19,9 @@ export type {
 export { ENV_PREFIX, flattenIni, loadConfig, mergeSettings } from "./config/load-config.js";
 export type { ParsedConfig } from "./config/parse-config.js";
 export { CONFIG_KEYS, parseConfig } from "./config/parse-config.js";
-export type { ConfigProblem, ErrorClass } from "./errors.js";
+export type { AwsErrorKind, ConfigProblem, ErrorClass } from "./errors.js";
 export {
+  awsErrorIs,
   ConfigError,
   classifyAwsError,
   FatalError,

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { GetParameterCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import type { ParameterRef } from "../config/config-types.js";
-import { ConfigError, FatalError } from "../errors.js";
+import { awsErrorIs, ConfigError, FatalError } from "../errors.js";
 import {
   type BucketMapping,
   parseBucketMap,
@@ -47,14 +47,14 @@ export async function readParameter(
     return value;
   } catch (err) {
     if (err instanceof FatalError) throw err;
-    const name = err instanceof Error ? err.name : "Error";
-    if (name === "ParameterNotFound") {
+    if (awsErrorIs(err, "parameter-missing")) {
       throw new ConfigError(
         "SSM parameter not found",
         [{ key: ref.name, value: undefined, expected: "an existing SSM parameter in this region" }],
         { cause: err },
       );
     }
+    const name = err instanceof Error ? err.name : String(err);
     throw new FatalError(`cannot read SSM parameter ${ref.name} (${name})`, { cause: err });
   }
 }

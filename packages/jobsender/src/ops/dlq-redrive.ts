@@ -7,6 +7,7 @@ import {
   SendMessageBatchCommand,
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
+import { awsErrorIs } from "@s3-migration/common";
 import type { SqsSend } from "../queue-counts.js";
 
 /** Options of {@link redriveDlq}. */
@@ -36,22 +37,9 @@ export type RedriveResult =
   | { readonly method: "receive-send-delete"; readonly moved: number }
   | { readonly method: "dry-run"; readonly listed: number };
 
-const MOVE_TASK_UNSUPPORTED = new Set([
-  "InvalidAction",
-  "UnsupportedOperation",
-  "AWS.SimpleQueueService.UnsupportedOperation",
-  "UnknownOperationException",
-  "UnknownOperation",
-]);
-
 /** True when the queue service does not know StartMessageMoveTask (emulators, some regions). */
 export function isMoveTaskUnsupported(err: unknown): boolean {
-  if (typeof err !== "object" || err === null) return false;
-  const { name, message } = err as { name?: unknown; message?: unknown };
-  return (
-    (typeof name === "string" && MOVE_TASK_UNSUPPORTED.has(name)) ||
-    (typeof message === "string" && /unknown (action|operation)|not supported/i.test(message))
-  );
+  return awsErrorIs(err, "operation-unsupported");
 }
 
 async function queueArn(sqs: SqsSend, url: string, signal?: AbortSignal): Promise<string> {

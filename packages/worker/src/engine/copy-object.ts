@@ -9,6 +9,7 @@ import {
 import { copySmallObject } from "./copy-small.js";
 import { copyMultipartObject } from "./multipart/copy-multipart.js";
 import type { CopyCallOptions, CopyResult, TransferDeps } from "./transfer/copy-types.js";
+import { SourceChangedError } from "./transfer/retry.js";
 
 /**
  * Makes the destination object byte-identical to the source: one GET + PUT up to
@@ -51,7 +52,7 @@ export async function copyObject(
 }
 
 function typed(err: unknown, job: CopyJob): MigrationError {
-  if (err instanceof MigrationError && err.name !== "SourceChangedError") return err;
+  if (err instanceof MigrationError && !(err instanceof SourceChangedError)) return err;
   const name = err instanceof Error ? err.name : String(err);
   const what = `copy of s3://${job.srcBucket}/${job.srcKey} to s3://${job.dstBucket}/${job.dstKey} failed: ${name}`;
   switch (classifyAwsError(err)) {

@@ -3,7 +3,13 @@ import {
   DeleteObjectCommand,
   HeadObjectCommand,
 } from "@aws-sdk/client-s3";
-import { type CopyJob, classifyAwsError, ObjectError, RetryableError } from "@s3-migration/common";
+import {
+  awsErrorIs,
+  type CopyJob,
+  classifyAwsError,
+  ObjectError,
+  RetryableError,
+} from "@s3-migration/common";
 import { compositeEtag, unquote } from "../hashing/checksums.js";
 import type { CopyContext, CopyResult } from "../transfer/copy-types.js";
 import { SourceChangedError } from "../transfer/retry.js";
@@ -189,8 +195,7 @@ async function completeVerified(
   } catch (err) {
     // A duplicate delivery of this job may have completed the same upload first: the object
     // check below decides whether that is our object.
-    const name = (err as { name?: string }).name;
-    if (name !== "NoSuchUpload" && name !== "NoSuchKey") throw err;
+    if (!awsErrorIs(err, "upload-gone")) throw err;
     deps.logger.info("upload already completed by another attempt; checking the object", {
       dstKey: job.dstKey,
       uploadId,

@@ -3,6 +3,7 @@ import {
   ListMultipartUploadsCommand,
   ListPartsCommand,
 } from "@aws-sdk/client-s3";
+import { awsErrorIs } from "@s3-migration/common";
 import { unquote } from "../hashing/checksums.js";
 import type { S3Send } from "../transfer/s3-send.js";
 
@@ -106,7 +107,6 @@ export async function abortUpload(
       },
     );
   } catch (err) {
-    const name = (err as { name?: string }).name;
-    if (name !== "NoSuchUpload" && name !== "NoSuchKey") throw err;
+    if (!awsErrorIs(err, "upload-gone")) throw err;
   }
 }

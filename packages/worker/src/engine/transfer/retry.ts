@@ -1,4 +1,4 @@
-import { classifyAwsError, MigrationError } from "@s3-migration/common";
+import { awsErrorIs, classifyAwsError, MigrationError } from "@s3-migration/common";
 
 /** The source changed during the copy (a pinned read answered 412): start the object over. */
 export class SourceChangedError extends MigrationError {
@@ -7,8 +7,7 @@ export class SourceChangedError extends MigrationError {
 
 /** True for the answer of a read pinned with If-Match to an ETag the source no longer has. */
 export function isPreconditionFailed(err: unknown): boolean {
-  const e = err as { name?: unknown; $metadata?: { httpStatusCode?: unknown } } | undefined;
-  return e?.name === "PreconditionFailed" || e?.$metadata?.httpStatusCode === 412;
+  return awsErrorIs(err, "precondition-failed");
 }
 
 /** Options of {@link withRetries}. */
