@@ -1,5 +1,9 @@
 import type { Readable } from "node:stream";
 import { S3ServiceException } from "@aws-sdk/client-s3";
+import { loadRestXmlErrorCode, parseXmlErrorBody } from "@aws-sdk/core";
+import { extendedEncodeURIComponent } from "@smithy/core/protocols";
+import { parseRfc7231DateTime } from "@smithy/core/serde";
+import type { SerdeContext } from "@smithy/types";
 
 /** Where a bucket's requests go and how they are signed, as the client's endpoint rules say. */
 export interface BucketEndpoint {
@@ -53,27 +57,20 @@ type Headers = Record<string, string | undefined>;
 
 /**
  * The key as a URL path, encoded as the SDK encodes `{Key+}`: each `/`-separated segment with
- * `encodeURIComponent` plus `!'()*`, the slashes kept.
+ * the SDK's own `extendedEncodeURIComponent`, the slashes kept.
  */
 export function keyPath(key: string): string {
-  return key.split("/").map(encodeSegment).join("/");
+  return key.split("/").map(extendedEncodeURIComponent).join("/");
 }
 
-function encodeSegment(segment: string): string {
-  if (/^[\w.~-]*$/.test(segment)) return segment;
-  return encodeURIComponent(segment).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
-
-/** An HTTP date as S3 sends it (IMF-fixdate), e.g. `Wed, 21 Oct 2015 07:28:00 GMT`. */
-const HTTP_DATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
-
+/** An HTTP date header, parsed as the SDK parses it; `null` when it is not one. */
 function httpDate(value: string | undefined): Date | undefined | null {
-  if (value === undefined) return undefined;
-  const date = new Date(value);
-  return HTTP_DATE.test(value) && !Number.isNaN(date.getTime()) ? date : null;
+  try {
+    return parseRfc7231DateTime(value);
+  } catch {
+    // Not an HTTP date (e.g. `Expires: 0`): the caller leaves such an answer to the SDK.
+    return null;
+  }
 }
 
 /**
@@ -137,13 +134,37 @@ const MAX_ERROR_BODY = 64 * 1024;
 /**
  * The SDK's exception for an answer other than 2xx: `name` from the XML `Code` (or from the
  * status when there is no body), `$metadata.httpStatusCode` and the request ids, so
- * `classifyAwsError` sees what it would see from the SDK.
+ * `classifyAwsError` sees what it would see from the SDK. The body is parsed by the SDK's own
+ * REST-XML error parser (`serde`: the client's config, which carries its UTF-8 codec).
  */
 export async function readError(
   status: number,
   headers: Headers,
   body: Readable,
+  serde: SerdeContext,
 ): Promise<S3ServiceException> {
+  const data = await parseXmlErrorBody(await readBounded(body), serde).catch(() => ({}));
+  const error = (data?.Error ?? data ?? {}) as Record<string, unknown>;
+  const text = (field: string) => {
+    const value = error[field];
+    return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+  };
+  const code = loadRestXmlErrorCode({ statusCode: status, headers, body } as never, data);
+  const name = code ?? STATUS_NAMES[status] ?? `Http${status}`;
+  return new S3ServiceException({
+    name,
+    $fault: status >= 500 ? "server" : "client",
+    message: text("Message") ?? name,
+    $metadata: {
+      httpStatusCode: status,
+      requestId: text("RequestId") ?? headers["x-amz-request-id"],
+      extendedRequestId: text("HostId") ?? headers["x-amz-id-2"],
+    },
+  });
+}
+
+/** The error body, at most {@link MAX_ERROR_BODY} bytes of it. */
+async function readBounded(body: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let length = 0;
   try {
@@ -153,22 +174,9 @@ export async function readError(
       if (length > MAX_ERROR_BODY) break;
     }
   } catch {
-    // The status alone still says what happened.
+    // A body cut short: what arrived (or the status alone) still says what happened.
   }
-  const text = Buffer.concat(chunks).toString("utf8");
-  const field = (name: string) =>
-    new RegExp(`<${name}>([^<]*)</${name}>`).exec(text)?.[1]?.trim() || undefined;
-  const name = field("Code") ?? STATUS_NAMES[status] ?? `Http${status}`;
-  return new S3ServiceException({
-    name,
-    $fault: status >= 500 ? "server" : "client",
-    message: field("Message") ?? name,
-    $metadata: {
-      httpStatusCode: status,
-      requestId: field("RequestId") ?? headers["x-amz-request-id"],
-      extendedRequestId: field("HostId") ?? headers["x-amz-id-2"],
-    },
-  });
+  return Buffer.concat(chunks);
 }
 
 /** Names the SDK gives body-less errors. */

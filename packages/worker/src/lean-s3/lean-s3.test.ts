@@ -196,6 +196,33 @@ describe("LeanS3", () => {
     expect(classifyAwsError(err)).toBe(kind);
   });
 
+  it("decodes XML entities in an error's code, message and ids as the SDK does", async () => {
+    // Prepare
+    const { client } = recordingClient(() => ({
+      status: 400,
+      body: "<Error><Code>InvalidArgument</Code><Message>a &amp; b &lt;c&gt; &#233;</Message><RequestId>r&amp;1</RequestId><HostId>h</HostId></Error>",
+    }));
+    // Act
+    const err = await new LeanS3(client)
+      .getObject({ Bucket: "b", Key: "k" })
+      .catch((e: unknown) => e);
+    // Assess
+    expect(err).toMatchObject({
+      name: "InvalidArgument",
+      message: "a & b <c> é",
+      $metadata: { httpStatusCode: 400, requestId: "r&1", extendedRequestId: "h" },
+    });
+  });
+
+  it("names an error with a body that is not XML by its status", async () => {
+    const { client } = recordingClient(() => ({ status: 503, body: "<html>busy" }));
+    const err = await new LeanS3(client)
+      .getObject({ Bucket: "b", Key: "k" })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: "ServiceUnavailable", $metadata: { httpStatusCode: 503 } });
+    expect(classifyAwsError(err)).toBe("retryable");
+  });
+
   it("names a body-less error by its status", async () => {
     const { client } = recordingClient(() => ({ status: 404, body: "" }));
     const err = await new LeanS3(client)

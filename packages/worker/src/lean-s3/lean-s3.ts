@@ -132,7 +132,12 @@ export class LeanS3 {
       abortSignal: signal,
     });
     if (response.statusCode < 200 || response.statusCode > 299) {
-      throw await readError(response.statusCode, response.headers, response.body as Readable);
+      throw await readError(
+        response.statusCode,
+        response.headers,
+        response.body as Readable,
+        config,
+      );
     }
     return response;
   }
