@@ -10,35 +10,35 @@
  */
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
-import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
-import { GetQueueAttributesCommand, GetQueueUrlCommand } from "@aws-sdk/client-sqs";
 import {
   type AwsClients,
   type Config,
   ConfigError,
   createClients,
   createLogger,
-  createS3Client,
   createSsmClient,
   destroyClients,
-  FatalError,
   type Logger,
   loadConfig,
   loadCredentials,
   type SideCredentials,
 } from "@s3-migration/common";
 import { Md5Threads } from "./engine/hashing/md5-threads.js";
-import { MemoryBudget } from "./engine/memory/memory-budget.js";
-import type { TransferDeps } from "./engine/transfer/copy-types.js";
-import { transferOptionsFromConfig } from "./engine/transfer/transfer-options.js";
-import { leanPaths } from "./lean-s3/lean-s3.js";
 import { InstanceMetadata, watchSpotInterruption } from "./service/instance-metadata.js";
 import { MessageProcessor } from "./service/message-processor.js";
 import { PollLoop } from "./service/poll-loop.js";
+import { checkQueueAndTable, type QueueInfo } from "./service/queue-check.js";
+import { type RotatingTransfer, rotatingTransfer } from "./service/rotating-transfer.js";
 import { StatusStore } from "./service/status-store.js";
 import { ThroughputMetrics } from "./service/throughput-metrics.js";
 
-const STARTUP_TRIES = 3;
+type SsmClient = ReturnType<typeof createSsmClient>;
+
+interface Args {
+  readonly config: string;
+  readonly untilIdleSec: number | undefined;
+  readonly workerId: string | undefined;
+}
 
 function usage(problem: string): never {
   process.stderr.write(
@@ -47,7 +47,7 @@ function usage(problem: string): never {
   process.exit(2);
 }
 
-function readArgs() {
+function readArgs(): Args {
   try {
     const { values } = parseArgs({
       options: {
@@ -71,55 +71,60 @@ function readArgs() {
   }
 }
 
-/** Queue URL, its visibility timeout, and the table: checked before any message is taken. */
-async function checkResources(clients: AwsClients, config: Config, logger: Logger) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const { QueueUrl } = await clients.sqs.send(
-        new GetQueueUrlCommand({ QueueName: config.queueName }),
-      );
-      const attrs = await clients.sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["VisibilityTimeout"] }),
-      );
-      await clients.dynamodb.send(new DescribeTableCommand({ TableName: config.tableName }));
-      return {
-        queueUrl: QueueUrl ?? "",
-        visibilityTimeoutSec: Number(attrs.Attributes?.VisibilityTimeout ?? 30),
-      };
-    } catch (err) {
-      const name = err instanceof Error ? err.name : String(err);
-      logger.error("queue or status table not reachable", {
-        queueName: config.queueName,
-        tableName: config.tableName,
-        attempt,
-        error: err,
-      });
-      if (attempt >= STARTUP_TRIES) {
-        throw new FatalError(
-          `queue ${config.queueName} or table ${config.tableName} not reachable (${name})`,
-          {
-            cause: err,
-          },
-        );
-      }
-      await new Promise((r) => setTimeout(r, 2000 * attempt));
-    }
-  }
-}
-
-async function main(): Promise<number> {
-  const args = readArgs();
-  let config: Config;
+/** The validated config, or exit code 2 with every problem on stderr. */
+function readConfig(path: string): Config | 2 {
   try {
-    const loaded = loadConfig(args.config, process.env);
-    config = loaded.config;
-    const logger = createLogger({ service: "worker", level: config.logLevel });
+    const loaded = loadConfig(path, process.env);
+    const logger = createLogger({ service: "worker", level: loaded.config.logLevel });
     for (const w of loaded.warnings) logger.warn(w);
+    return loaded.config;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`worker: ${err.message}\n`);
     return 2;
   }
+}
+
+/** The access-key side's credentials, or the exit code (2 bad document, 1 unreadable). */
+async function readCredentials(
+  config: Config,
+  ssm: SsmClient | undefined,
+  logger: Logger,
+): Promise<SideCredentials | 1 | 2> {
+  try {
+    return await loadCredentials(config.credentialsParameter, ssm);
+  } catch (err) {
+    process.stderr.write(`worker: ${err instanceof Error ? err.message : String(err)}\n`);
+    logger.error("credentials not readable", { error: err });
+    return err instanceof ConfigError ? 2 : 1;
+  }
+}
+
+/** Polls until stopped; the exit code: 0 stopped or idle, 1 fatal streak, 4 Spot notice. */
+async function runLoop(
+  loop: PollLoop,
+  imds: InstanceMetadata | undefined,
+  logger: Logger,
+): Promise<number> {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => loop.stop(signal));
+  let spotNotice = false;
+  const stopWatching = imds
+    ? watchSpotInterruption(imds, logger, () => {
+        spotNotice = true;
+        loop.stop("spot interruption");
+      })
+    : () => {};
+  const end = await loop.run();
+  stopWatching();
+  logger.info("worker stopped", { end });
+  if (end === "fatal") return 1;
+  return spotNotice ? 4 : 0;
+}
+
+async function main(): Promise<number> {
+  const args = readArgs();
+  const config = readConfig(args.config);
+  if (config === 2) return 2;
   const imds = config.instanceMetadataEndpoint
     ? new InstanceMetadata(config.instanceMetadataEndpoint)
     : undefined;
@@ -130,95 +135,94 @@ async function main(): Promise<number> {
     level: config.logLevel,
     defaultMeta: { workerId },
   });
-  const needsSsm = [config.bucketMapParameter, config.credentialsParameter].some(
+  const usesSsm = [config.bucketMapParameter, config.credentialsParameter].some(
     (p) => p.kind === "ssm",
   );
-  const ssm = needsSsm ? createSsmClient(config) : undefined;
-  let credentials: SideCredentials;
-  try {
-    credentials = await loadCredentials(config.credentialsParameter, ssm);
-  } catch (err) {
-    process.stderr.write(`worker: ${err instanceof Error ? err.message : String(err)}\n`);
-    logger.error("credentials not readable", { error: err });
-    return err instanceof ConfigError ? 2 : 1;
-  }
+  const ssm = usesSsm ? createSsmClient(config) : undefined;
+  const credentials = await readCredentials(config, ssm, logger);
+  if (typeof credentials === "number") return credentials;
   const clients = createClients(config, credentials);
   const metrics = new ThroughputMetrics(logger);
+  const { transfer, refreshCredentials } = rotatingTransfer(config, clients, credentials, {
+    ssm,
+    logger,
+    hasher: new Md5Threads(),
+  });
   try {
-    const { queueUrl, visibilityTimeoutSec } = await checkResources(clients, config, logger);
-    let transfer: TransferDeps = {
-      source: clients.sourceS3,
-      destination: clients.destinationS3,
-      budget: new MemoryBudget(config.memoryBudgetBytes),
-      options: transferOptionsFromConfig(config),
-      logger,
-      hasher: new Md5Threads(),
-      lean: leanPaths(clients.sourceS3, clients.destinationS3),
-    };
-    const refreshCredentials = async (): Promise<boolean> => {
-      const fresh = await loadCredentials(config.credentialsParameter, ssm);
-      if (JSON.stringify(fresh) === JSON.stringify(credentials)) return false;
-      credentials = fresh;
-      const keyed = createS3Client("access-key", config, fresh);
-      transfer =
-        clients.sides.source === "access-key"
-          ? { ...transfer, source: keyed, lean: leanPaths(keyed, clients.destinationS3) }
-          : { ...transfer, destination: keyed, lean: leanPaths(clients.sourceS3, keyed) };
-      return true;
-    };
-    const processor = new MessageProcessor({
+    const queue = await checkQueueAndTable({
       sqs: clients.sqs,
-      queueUrl,
-      visibilityTimeoutSec,
-      status: new StatusStore(
-        clients.dynamodb,
-        config.tableName,
-        workerId,
-        config.getObjectWithVersionId,
-      ),
-      transfer: () => transfer,
-      events: config,
-      jobTimeoutSec: config.jobTimeoutSec,
+      dynamodb: clients.dynamodb,
+      queueName: config.queueName,
+      tableName: config.tableName,
+      logger,
+    });
+    const loop = pollLoop(config, clients, queue, workerId, args, {
+      transfer,
+      refreshCredentials,
       metrics,
       logger,
-      refreshCredentials,
     });
-    const loop = new PollLoop({
-      sqs: clients.sqs,
-      queueUrl,
-      processor,
-      logger,
-      maxParallel: config.maxParallelFile,
-      waitSeconds: config.pollWaitSeconds,
-      untilIdleSec: args.untilIdleSec,
-    });
-    for (const signal of ["SIGTERM", "SIGINT"] as const)
-      process.on(signal, () => loop.stop(signal));
-    let spotNotice = false;
-    const stopWatching = imds
-      ? watchSpotInterruption(imds, logger, () => {
-          spotNotice = true;
-          loop.stop("spot interruption");
-        })
-      : () => {};
     logger.info("worker started", {
-      queueUrl,
+      queueUrl: queue.queueUrl,
+      visibilityTimeoutSec: queue.visibilityTimeoutSec,
       maxParallelFile: config.maxParallelFile,
       maxThread: config.maxThread,
     });
-    const end = await loop.run();
-    stopWatching();
-    logger.info("worker stopped", { end });
-    if (end === "fatal") return 1;
-    return spotNotice ? 4 : 0;
+    return await runLoop(loop, imds, logger);
   } catch (err) {
     logger.error("worker failed", { error: err });
     process.stderr.write(`worker: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   } finally {
     metrics.close();
+    transfer.close();
     destroyClients(clients);
+    ssm?.destroy();
   }
+}
+
+/** The poll loop and the message processor it feeds. */
+function pollLoop(
+  config: Config,
+  clients: AwsClients,
+  queue: QueueInfo,
+  workerId: string,
+  args: Args,
+  parts: {
+    readonly transfer: RotatingTransfer;
+    readonly refreshCredentials: () => Promise<boolean>;
+    readonly metrics: ThroughputMetrics;
+    readonly logger: Logger;
+  },
+): PollLoop {
+  const status = new StatusStore(
+    clients.dynamodb,
+    config.tableName,
+    workerId,
+    config.getObjectWithVersionId,
+  );
+  const processor = new MessageProcessor({
+    sqs: clients.sqs,
+    queueUrl: queue.queueUrl,
+    visibilityTimeoutSec: queue.visibilityTimeoutSec,
+    status,
+    // TODO(lease): hand the lease to the processor so a rotated client is destroyed after its jobs.
+    transfer: () => parts.transfer.acquire().deps,
+    events: config,
+    jobTimeoutSec: config.jobTimeoutSec,
+    metrics: parts.metrics,
+    logger: parts.logger,
+    refreshCredentials: parts.refreshCredentials,
+  });
+  return new PollLoop({
+    sqs: clients.sqs,
+    queueUrl: queue.queueUrl,
+    processor,
+    logger: parts.logger,
+    maxParallel: config.maxParallelFile,
+    waitSeconds: config.pollWaitSeconds,
+    untilIdleSec: args.untilIdleSec,
+  });
 }
 
 main().then(
