@@ -40,85 +40,103 @@ export async function copySmallObject(
   versionId: string | undefined,
   ctx: CopyContext,
 ): Promise<CopyResult | "too-large"> {
-  const { deps, signal } = ctx;
   const started = Date.now();
-  const lean = deps.lean;
+  const { options } = ctx.deps;
   return withRetries(
-    async (attempt) => {
-      const useLean = attempt === 0 ? lean : undefined;
-      const got = await getSource(job, versionId, useLean?.source, ctx);
-      const { out, stream } = got;
-      const source = describeSource(out, out.ContentLength ?? 0);
-      if (goesMultipart(source, deps.options)) {
-        stream?.destroy();
-        return "too-large" as const;
-      }
-      const streamed =
-        source.md5Hex !== undefined &&
-        source.size > streamAboveBytes(deps.options) &&
-        stream !== undefined;
-      let release: (() => void) | undefined;
-      try {
-        release = await deps.budget.reserve(
-          streamed ? STREAM_RESERVE_BYTES : Math.max(1, source.size),
-          signal,
-        );
-        const tagging = await sourceTagging(
-          deps.source,
-          job,
-          source,
-          deps.options.copyObjectTags,
-          signal,
-        );
-        const body = streamed ? stream : await readExactly(out.Body, source.size);
-        const md5Hex = source.md5Hex ?? md5(body as Buffer).toString("hex");
-        const input = {
-          Bucket: job.dstBucket,
-          Key: job.dstKey,
-          Body: body,
-          ContentLength: source.size,
-          ContentMD5: hexToBase64(md5Hex),
-          ...source.headers,
-          ...destinationWriteFields(deps.options),
-          Tagging: tagging,
-        };
-        const put =
-          (got.lean ? await useLean?.destination?.putObject(input, signal) : undefined) ??
-          (await deps.destination.send(new PutObjectCommand(input), { abortSignal: signal }));
-        if (destinationEtagsAreMd5(deps.options) && unquote(put.ETag) !== md5Hex) {
-          throw new RetryableError(
-            `destination ETag ${put.ETag} does not match the MD5 ${md5Hex} sent`,
-          );
-        }
-        ctx.onProgress?.({ partNumber: 1, bytes: source.size });
-        return {
-          method: "single-put",
-          bytes: source.size,
-          bytesUploaded: source.size,
-          parts: 1,
-          partsReused: 0,
-          partsUploaded: 1,
-          checksum: source.md5Hex !== undefined ? "source-md5" : "worker-md5",
-          etag: unquote(put.ETag),
-          sourceEtag: source.etag,
-          versionId: source.versionId,
-          restarts: 0,
-          durationMs: Date.now() - started,
-        } satisfies CopyResult;
-      } catch (err) {
-        stream?.destroy();
-        throw err;
-      } finally {
-        release?.();
-      }
-    },
+    (attempt) => copyOnce(job, versionId, attempt === 0 ? ctx.deps.lean : undefined, ctx, started),
     {
-      maxRetry: deps.options.maxRetry,
-      baseDelayMs: deps.options.retryBaseDelayMs,
-      signal,
+      maxRetry: options.maxRetry,
+      baseDelayMs: options.retryBaseDelayMs,
+      signal: ctx.signal,
       onRetry: ctx.onRetry,
     },
   );
+}
+
+/** One attempt: GET, then PUT of the body (buffered, or streamed from the GET). */
+async function copyOnce(
+  job: CopyJob,
+  versionId: string | undefined,
+  lean: LeanPaths | undefined,
+  ctx: CopyContext,
+  started: number,
+): Promise<CopyResult | "too-large"> {
+  const { deps, signal } = ctx;
+  const got = await getSource(job, versionId, lean?.source, ctx);
+  const { out, stream } = got;
+  const source = describeSource(out, out.ContentLength ?? 0);
+  if (goesMultipart(source, deps.options)) {
+    stream?.destroy();
+    return "too-large";
+  }
+  const streamed =
+    source.md5Hex !== undefined && source.size > streamAboveBytes(deps.options) && stream;
+  let release: (() => void) | undefined;
+  try {
+    release = await deps.budget.reserve(
+      streamed ? STREAM_RESERVE_BYTES : Math.max(1, source.size),
+      signal,
+    );
+    const body = streamed ? stream : await readExactly(out.Body, source.size);
+    const md5Hex = source.md5Hex ?? md5(body as Buffer).toString("hex");
+    const etag = await putObject(job, source, body, md5Hex, got.lean ? lean : undefined, ctx);
+    ctx.onProgress?.({ partNumber: 1, bytes: source.size });
+    return singlePutResult(source, etag, Date.now() - started);
+  } catch (err) {
+    stream?.destroy();
+    throw err;
+  } finally {
+    release?.();
+  }
+}
+
+/**
+ * PutObject with Content-MD5 (through the lean path when the GET went that way), checked
+ * against the ETag S3 answers. Returns the destination's ETag without quotes.
+ */
+async function putObject(
+  job: CopyJob,
+  source: SourceObject,
+  body: Buffer | Readable,
+  md5Hex: string,
+  lean: LeanPaths | undefined,
+  ctx: CopyContext,
+): Promise<string> {
+  const { deps, signal } = ctx;
+  const input = {
+    Bucket: job.dstBucket,
+    Key: job.dstKey,
+    Body: body,
+    ContentLength: source.size,
+    ContentMD5: hexToBase64(md5Hex),
+    ...source.headers,
+    ...destinationWriteFields(deps.options),
+    Tagging: await sourceTagging(deps.source, job, source, deps.options.copyObjectTags, signal),
+  };
+  const put =
+    (await lean?.destination.putObject(input, signal)) ??
+    (await deps.destination.send(new PutObjectCommand(input), { abortSignal: signal }));
+  if (destinationEtagsAreMd5(deps.options) && unquote(put.ETag) !== md5Hex) {
+    throw new RetryableError(`destination ETag ${put.ETag} does not match the MD5 ${md5Hex} sent`);
+  }
+  return unquote(put.ETag);
+}
+
+function singlePutResult(source: SourceObject, etag: string, durationMs: number): CopyResult {
+  return {
+    method: "single-put",
+    bytes: source.size,
+    bytesUploaded: source.size,
+    parts: 1,
+    partsReused: 0,
+    partsUploaded: 1,
+    checksum: source.md5Hex !== undefined ? "source-md5" : "worker-md5",
+    etag,
+    sourceEtag: source.etag,
+    versionId: source.versionId,
+    restarts: 0,
+    durationMs,
+  };
 }
 
 /** See {@link copySmallObject}: too large now, or a multipart source worth mirroring. */

@@ -1,16 +1,4 @@
-import {
-  CompleteMultipartUploadCommand,
-  DeleteObjectCommand,
-  HeadObjectCommand,
-} from "@aws-sdk/client-s3";
-import {
-  awsErrorIs,
-  type CopyJob,
-  classifyAwsError,
-  ObjectError,
-  RetryableError,
-} from "@s3-migration/common";
-import { compositeEtag, unquote } from "../hashing/checksums.js";
+import { type CopyJob, classifyAwsError, ObjectError } from "@s3-migration/common";
 import type { CopyContext, CopyResult } from "../transfer/copy-types.js";
 import { SourceChangedError } from "../transfer/retry.js";
 import {
@@ -18,16 +6,12 @@ import {
   headSource,
   pinSource,
   type SourceObject,
-  sourcePartsHaveSizes,
 } from "../transfer/source-object.js";
-import { destinationEtagsAreMd5 } from "../transfer/transfer-options.js";
-import { abortUpload, listAllParts } from "./destination-uploads.js";
+import { completeVerified } from "./complete-upload.js";
+import { abortUpload } from "./destination-uploads.js";
 import { openUpload } from "./open-upload.js";
 import { mirrorLayout, type PartLayout, planLayout } from "./part-layout.js";
 import { type PartTarget, uploadParts } from "./upload-parts.js";
-
-/** Rounds of "list parts, re-send what is missing" before completing. */
-const COMPLETE_ROUNDS = 3;
 
 /**
  * Copies a large object as a multipart upload, resuming the parts an earlier attempt left in
@@ -132,126 +116,4 @@ async function chooseLayout(
     }
   }
   return planLayout(source.size, options.chunkSizeBytes);
-}
-
-/**
- * Lists the upload's parts from S3, re-sends any that are missing or differ, completes with
- * the parts S3 reports, then checks the finished object: size, and ETag equal to the composite
- * of the part MD5s (HeadObject: CompleteMultipartUpload's own answer is empty on Ceph).
- */
-async function completeVerified(
-  target: PartTarget,
-  layout: PartLayout,
-  source: SourceObject,
-  sent: Map<number, string>,
-  ctx: CopyContext,
-): Promise<{ etag: string; resent: number[] }> {
-  const { deps, signal } = ctx;
-  const { job, uploadId } = target;
-  const resent: number[] = [];
-  let listed = new Map<number, { size: number; etag: string }>();
-  for (let round = 0; ; round++) {
-    const parts = await listAllParts(deps.destination, job.dstBucket, job.dstKey, uploadId, signal);
-    listed = new Map(parts.map((p) => [p.partNumber, p]));
-    const missing = layout.parts.filter((spec) => {
-      const got = listed.get(spec.partNumber);
-      const ours = sent.get(spec.partNumber);
-      return (
-        got === undefined || got.size !== spec.size || (ours !== undefined && ours !== got.etag)
-      );
-    });
-    if (missing.length === 0) break;
-    if (round + 1 >= COMPLETE_ROUNDS) {
-      throw new RetryableError(
-        `${missing.length} parts still missing from upload ${uploadId} after re-sending`,
-      );
-    }
-    deps.logger.warn("parts missing before complete, re-sending", {
-      dstKey: job.dstKey,
-      uploadId,
-      partNumbers: missing.map((p) => p.partNumber).slice(0, 20),
-    });
-    for (const [pn, etag] of await uploadParts(target, missing, ctx)) {
-      sent.set(pn, etag);
-      resent.push(pn);
-    }
-  }
-  const partEtags = layout.parts.map((spec) => listed.get(spec.partNumber)?.etag ?? "");
-  try {
-    await deps.destination.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: job.dstBucket,
-        Key: job.dstKey,
-        UploadId: uploadId,
-        MultipartUpload: {
-          Parts: layout.parts.map((spec, i) => ({
-            PartNumber: spec.partNumber,
-            ETag: `"${partEtags[i]}"`,
-          })),
-        },
-      }),
-      { abortSignal: signal },
-    );
-  } catch (err) {
-    // A duplicate delivery of this job may have completed the same upload first: the object
-    // check below decides whether that is our object.
-    if (!awsErrorIs(err, "upload-gone")) throw err;
-    deps.logger.info("upload already completed by another attempt; checking the object", {
-      dstKey: job.dstKey,
-      uploadId,
-    });
-  }
-  const head = await deps.destination.send(
-    new HeadObjectCommand({ Bucket: job.dstBucket, Key: job.dstKey }),
-    { abortSignal: signal },
-  );
-  const etag = unquote(head.ETag);
-  const expected = compositeEtag(partEtags);
-  if (
-    head.ContentLength !== source.size ||
-    (destinationEtagsAreMd5(deps.options) && etag !== expected)
-  ) {
-    throw new RetryableError(
-      `destination object after completion has ${head.ContentLength} bytes and ETag ${etag}; expected ${source.size} bytes and ${expected}`,
-    );
-  }
-  if (layout.origin === "mirror" && etag !== source.etag) {
-    await explainMirrorMismatch(target, layout, source, etag, ctx);
-  }
-  return { etag, resent };
-}
-
-/**
- * A copy cut on the source's own part boundaries must end with the source's ETag. If it does
- * not, either the source was cut unevenly after all (the copy is right: keep it, with a
- * warning) or bytes changed between the source and the worker: then the destination object
- * is deleted and the copy fails as retryable, so a corrupt object never stays.
- */
-async function explainMirrorMismatch(
-  target: PartTarget,
-  layout: PartLayout,
-  source: SourceObject,
-  etag: string,
-  ctx: CopyContext,
-): Promise<void> {
-  const { deps, signal } = ctx;
-  const { job } = target;
-  const sizes = layout.parts.map((p) => p.size);
-  if (!(await sourcePartsHaveSizes(deps.source, job, source, sizes, signal))) {
-    deps.logger.warn(
-      "source parts were not uniform; destination verified by the worker's MD5s only",
-      {
-        srcKey: job.srcKey,
-        sourceEtag: source.etag,
-        etag,
-      },
-    );
-    return;
-  }
-  await deps.destination.send(new DeleteObjectCommand({ Bucket: job.dstBucket, Key: job.dstKey }), {
-    abortSignal: signal,
-  });
-  throw new RetryableError(
-    `destination ETag ${etag} differs from the source's ${source.etag} although both have the same parts: bytes changed between source and worker; destination object deleted`,
-  );
 }
