@@ -4,7 +4,7 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { withSlicedBody } from "./sliced-bodies.js";
 
 /** Connecting must not take longer than this. */
-export const CONNECTION_TIMEOUT_MS = 10_000;
+const CONNECTION_TIMEOUT_MS = 10_000;
 /**
  * A socket that moves no byte for this long fails its request (retried by the caller), so a
  * stalled connection (a dropped path without a reset, a hung server) cannot hang a 2 TB copy

@@ -27,7 +27,7 @@ export function pick<T>(random: Random, items: readonly T[]): T {
  * (U+E000–U+FFFF, e.g. `～` U+FF5E and U+FFFD) and astral characters (surrogate pairs: emoji,
  * U+10000, U+10FFFF). In UTF-16 the astral ones sort before the high-BMP ones, in UTF-8 after.
  */
-export const TRICKY_CHARS: readonly string[] = [
+const TRICKY_CHARS: readonly string[] = [
   "a",
   "b",
   "z",

@@ -19,7 +19,7 @@ import type { PartLayout } from "./part-layout.js";
  * trusted: Last-Modified has whole-second resolution, plus one second for clock skew between
  * the two partitions' S3.
  */
-export const UPLOAD_AFTER_SOURCE_MS = 2_000;
+const UPLOAD_AFTER_SOURCE_MS = 2_000;
 
 const AMBIGUOUS = "the upload started within 2 s of the source's Last-Modified";
 
