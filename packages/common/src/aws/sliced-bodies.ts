@@ -7,9 +7,8 @@ export const BODY_SLICE_BYTES = 1024 * 1024;
  * `request` itself, or, when its body is in memory and larger than {@link BODY_SLICE_BYTES}, a
  * copy of it whose body is a fresh stream of slices of those bytes (views, not copies). Over
  * HTTPS, Node encrypts a write as a whole before the socket takes any of it, so every part in
- * flight had a second, encrypted copy of itself in memory: measured, 32 UploadParts of 8 MiB in
- * flight peaked at 742 MB RSS as one write each and 424 MB in 1 MiB slices (with less CPU: no
- * multi-MiB encrypted buffer to allocate per part). With slices, the socket's backpressure
+ * flight would have a second, encrypted copy of itself in memory (figures in
+ * docs/BENCHMARKS.md). With slices, the socket's backpressure
  * bounds what TLS holds to about one slice per request, and the memory budget's bound
  * (MemoryBudgetMB) holds over HTTPS too.
  *

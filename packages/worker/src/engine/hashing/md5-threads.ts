@@ -64,7 +64,7 @@ interface Thread {
 
 /**
  * MD5 of part buffers computed on helper threads instead of the event loop. Hashing is most of
- * a multipart copy's own CPU (MD5 runs at about 850 MB/s per core); on the event loop it holds
+ * a multipart copy's own CPU; on the event loop it holds
  * up every socket of every part in flight while it runs, and leaves the other cores idle. The
  * buffers lie in shared memory, so nothing is copied or transferred: the engine passes each
  * range of a part to the thread as it lands in the buffer (see `part-digest.ts`), the thread

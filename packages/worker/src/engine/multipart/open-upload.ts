@@ -21,8 +21,6 @@ import type { PartLayout } from "./part-layout.js";
  */
 const UPLOAD_AFTER_SOURCE_MS = 2_000;
 
-const AMBIGUOUS = "the upload started within 2 s of the source's Last-Modified";
-
 /** The upload a copy writes into, and the parts it already holds that fit the layout. */
 export interface OpenedUpload {
   readonly uploadId: string;
@@ -72,10 +70,9 @@ export async function openUpload(
       uploadId: newest.uploadId,
       reason: why,
     });
-    // Started within the Last-Modified uncertainty: perhaps a duplicate delivery copying the
-    // same version right now. Leave it be (CleanUnfinishedUpload or `cleanup` collects it).
-    if (why !== AMBIGUOUS)
-      await abortUpload(dst, job.dstBucket, job.dstKey, newest.uploadId, signal);
+    // Known limit (issue "Resume that never depends on clocks"): an upload a duplicate delivery
+    // is writing right now is aborted too, and that copy then fails with NoSuchUpload and retries.
+    await abortUpload(dst, job.dstBucket, job.dstKey, newest.uploadId, signal);
   }
   const created = await dst.send(
     new CreateMultipartUploadCommand({
