@@ -125,16 +125,13 @@ async function main(): Promise<number> {
   const args = readArgs();
   const config = readConfig(args.config);
   if (config === 2) return 2;
+  const processLogger = createLogger({ service: "worker", level: config.logLevel });
   const imds = config.instanceMetadataEndpoint
-    ? new InstanceMetadata(config.instanceMetadataEndpoint)
+    ? new InstanceMetadata(config.instanceMetadataEndpoint, processLogger)
     : undefined;
   const workerId =
     args.workerId ?? (await imds?.get("instance-id")) ?? `${hostname()}-${process.pid}`;
-  const logger = createLogger({
-    service: "worker",
-    level: config.logLevel,
-    defaultMeta: { workerId },
-  });
+  const logger = processLogger.child({ workerId });
   const usesSsm = [config.bucketMapParameter, config.credentialsParameter].some(
     (p) => p.kind === "ssm",
   );

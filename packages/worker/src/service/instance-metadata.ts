@@ -5,14 +5,22 @@ const REQUEST_TIMEOUT_MS = 1_000;
 
 /**
  * EC2 instance metadata over IMDSv2 (a session token first; IMDSv1 is off on our instances).
- * Every failure to reach it answers `undefined`: off EC2 it simply is not there.
+ * Every failure to reach it answers `undefined` (logged at debug: the Spot notice is polled
+ * every 2 s): off EC2 it simply is not there.
+ *
+ * Not `@aws-sdk/ec2-metadata-service`: its `request` fetches a new session token for every
+ * request (two round trips per Spot poll instead of one), throws on the 404 that is the normal
+ * "no notice" answer, and reads the endpoint from the environment and profile files where this
+ * project takes it from the config (`InstanceMetadataEndpoint`).
  */
 export class InstanceMetadata {
   readonly #endpoint: string;
+  readonly #logger: Logger | undefined;
   #token: { value: string; expires: number } | undefined;
 
-  constructor(endpoint: string) {
+  constructor(endpoint: string, logger?: Logger) {
     this.#endpoint = endpoint.replace(/\/$/, "");
+    this.#logger = logger;
   }
 
   /** The text at `/latest/meta-data/<path>`, or undefined (404, unreachable, timeout). */
@@ -24,7 +32,8 @@ export class InstanceMetadata {
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       return res.ok ? await res.text() : undefined;
-    } catch {
+    } catch (err) {
+      this.#logger?.debug("instance metadata not reachable", { path, error: err });
       return undefined;
     }
   }
