@@ -22,6 +22,7 @@ function fakeSqs(options: { moveTask?: boolean; failAfterSends?: number } = {}) 
   let nextId = 0;
   let sends = 0;
   const commands: string[] = [];
+  const moveTasks: unknown[] = [];
   const sqs: SqsSend = {
     send: (async (command: unknown) => {
       commands.push((command as object).constructor.name);
@@ -29,6 +30,7 @@ function fakeSqs(options: { moveTask?: boolean; failAfterSends?: number } = {}) 
         return { Attributes: { QueueArn: `arn:${command.input.QueueUrl}` } };
       }
       if (command instanceof StartMessageMoveTaskCommand) {
+        moveTasks.push(command.input);
         if (options.moveTask) return { TaskHandle: "task-1" };
         throw Object.assign(new Error("Unknown action: StartMessageMoveTask"), {
           name: "InvalidAction",
@@ -80,6 +82,7 @@ function fakeSqs(options: { moveTask?: boolean; failAfterSends?: number } = {}) 
     sqs,
     queues,
     commands,
+    moveTasks,
     expireVisibility: () => {
       for (const m of queues.dlq ?? []) m.hidden = false;
     },
@@ -98,11 +101,29 @@ describe("redriveDlq", () => {
     expect(f.queues.dlq).toEqual([]);
   });
 
-  it("uses StartMessageMoveTask where the service has it", async () => {
+  it("moves the DLQ's messages to the job queue with StartMessageMoveTask where the service has it", async () => {
+    // Prepare
     const f = fakeSqs({ moveTask: true });
+    // Act
     const result = await redriveDlq(f.sqs, { dlqUrl: "dlq", queueUrl: "queue" });
+    // Assess: one task from the DLQ's ARN to the queue's (never the other way round), and no
+    // message touched by the fallback.
+    expect(f.moveTasks).toEqual([{ SourceArn: "arn:dlq", DestinationArn: "arn:queue" }]);
     expect(result).toEqual({ method: "move-task", taskHandle: "task-1" });
     expect(f.commands).not.toContain("ReceiveMessageCommand");
+    expect(f.queues.dlq).toHaveLength(25);
+  });
+
+  it("does not try the move task when told not to", async () => {
+    const f = fakeSqs({ moveTask: true });
+    const result = await redriveDlq(f.sqs, {
+      dlqUrl: "dlq",
+      queueUrl: "queue",
+      useMoveTask: false,
+    });
+    expect(f.moveTasks).toEqual([]);
+    expect(result).toEqual({ method: "receive-send-delete", moved: 25 });
+    expect(bodies(f.queues.queue)).toEqual(ALL);
   });
 
   it("loses no message when it crashes halfway, and a second run moves the rest", async () => {
