@@ -22,7 +22,9 @@ export async function sourceTagging(
   );
   const tags = out.TagSet ?? [];
   if (tags.length === 0) return undefined;
-  return new URLSearchParams(
-    tags.map((t): [string, string] => [t.Key ?? "", t.Value ?? ""]),
-  ).toString();
+  // Percent-encoded, never form-encoded: URLSearchParams writes a space as `+`, which S3
+  // implementations keep as a literal `+` (Ceph does).
+  return tags
+    .map((t) => `${encodeURIComponent(t.Key ?? "")}=${encodeURIComponent(t.Value ?? "")}`)
+    .join("&");
 }
