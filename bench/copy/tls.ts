@@ -4,7 +4,7 @@
  * certificate, and the files that point both tools at it. The local stack itself stays plain
  * HTTP; the benchmark's own set-up, emptying and verification keep using it.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get } from "node:https";
 import { join } from "node:path";
@@ -28,6 +28,35 @@ export interface TlsGateway {
 /** Starts the TLS radosgw (certificate made once) and waits until it answers. */
 export async function startTlsGateway(): Promise<TlsGateway> {
   mkdirSync(TLS_DIR, { recursive: true });
+  const { caFile, certAndKey } = ensureCertificate();
+  const child = spawnGateway(certAndKey);
+  child.unref();
+  const endpoint = `https://127.0.0.1:${PORT}`;
+  const stop = () => {
+    try {
+      process.kill(child.pid ?? -1, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  };
+  if (!(await answers(endpoint, caFile))) {
+    stop();
+    throw new Error(`the TLS radosgw did not answer on ${endpoint}; see ${TLS_DIR}/rgw.log`);
+  }
+  return {
+    endpoint,
+    caFile,
+    pid: child.pid ?? -1,
+    copierEnv: writeCopierFiles(endpoint, caFile),
+    stop,
+  };
+}
+
+/**
+ * The self-signed certificate for 127.0.0.1 (made on first use, then kept) and the
+ * certificate-plus-key file radosgw's `ssl_certificate` wants.
+ */
+function ensureCertificate(): { readonly caFile: string; readonly certAndKey: string } {
   const caFile = join(TLS_DIR, "cert.pem");
   const keyFile = join(TLS_DIR, "key.pem");
   if (!existsSync(caFile)) {
@@ -53,14 +82,19 @@ export async function startTlsGateway(): Promise<TlsGateway> {
       { stdio: "ignore" },
     );
   }
-  const bundle = join(TLS_DIR, "cert-and-key.pem");
-  writeFileSync(bundle, readFileSync(caFile, "utf8") + readFileSync(keyFile, "utf8"), {
+  const certAndKey = join(TLS_DIR, "cert-and-key.pem");
+  writeFileSync(certAndKey, readFileSync(caFile, "utf8") + readFileSync(keyFile, "utf8"), {
     mode: 0o600,
   });
+  return { caFile, certAndKey };
+}
+
+/** A second radosgw on the stack's cluster, serving only TLS, with its own fresh data folder. */
+function spawnGateway(certAndKey: string): ChildProcess {
   const conf = readStackEnv().LOCAL_CEPH_CONF ?? join(ROOT, ".local", "ceph", "ceph.conf");
   const data = join(TLS_DIR, "rgw-data");
   rmSync(data, { recursive: true, force: true });
-  const child = spawn(
+  return spawn(
     "radosgw",
     [
       "-c",
@@ -74,30 +108,10 @@ export async function startTlsGateway(): Promise<TlsGateway> {
       `--rgw-data=${data}`,
       `--admin-socket=${join(TLS_DIR, "rgw.asok")}`,
       `--log-file=${join(TLS_DIR, "rgw.log")}`,
-      `--rgw-frontends=beast ssl_endpoint=127.0.0.1:${PORT} ssl_certificate=${bundle}`,
+      `--rgw-frontends=beast ssl_endpoint=127.0.0.1:${PORT} ssl_certificate=${certAndKey}`,
     ],
     { stdio: "ignore", detached: true },
   );
-  child.unref();
-  const endpoint = `https://127.0.0.1:${PORT}`;
-  const stop = () => {
-    try {
-      process.kill(child.pid ?? -1, "SIGTERM");
-    } catch {
-      // already gone
-    }
-  };
-  if (!(await answers(endpoint, caFile))) {
-    stop();
-    throw new Error(`the TLS radosgw did not answer on ${endpoint}; see ${TLS_DIR}/rgw.log`);
-  }
-  return {
-    endpoint,
-    caFile,
-    pid: child.pid ?? -1,
-    copierEnv: writeCopierFiles(endpoint, caFile),
-    stop,
-  };
 }
 
 /** Copies of the stack's env and credentials files with both S3 endpoints on the gateway. */

@@ -68,47 +68,11 @@ export function readAppConfig(
   defaultConfigFile: string,
 ): AppConfig {
   const problems: ConfigProblem[] = [];
-  const fromContext = (key: string): unknown => context(key);
-  const contextHasMap =
-    fromContext("bucketMap") !== undefined || fromContext("bucketMapFile") !== undefined;
-  const configArg = fromContext("config");
-  const configFile =
-    typeof configArg === "string"
-      ? resolve(configArg)
-      : contextHasMap
-        ? undefined
-        : defaultConfigFile;
-
-  let file: Record<string, unknown> = {};
-  if (configFile !== undefined) {
-    const parsed = parseJsonText(readText(configFile), `config file ${configFile}`);
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-      throw new ConfigError(`cannot use config file ${configFile}`, [
-        { key: "config", value: configFile, expected: "a JSON object of stack settings" },
-      ]);
-    }
-    file = parsed as Record<string, unknown>;
-    for (const key of Object.keys(file)) {
-      if (!(key in KINDS) && !(SOURCE_KEYS as readonly string[]).includes(key))
-        problems.push({
-          key: `${configFile}: ${key}`,
-          value: String(file[key]),
-          expected: "a known setting (see infra/README.md)",
-        });
-    }
-  }
-
-  const settings: Record<string, unknown> = {};
-  for (const [key, kind] of Object.entries(KINDS)) {
-    const raw = fromContext(key) ?? file[key];
-    if (raw === undefined) continue;
-    const value = coerce(raw, kind);
-    if (value === undefined) problems.push({ key, value: String(raw), expected: EXPECTED[kind] });
-    else settings[key] = value;
-  }
-
+  const configFile = chooseConfigFile(context, defaultConfigFile);
+  const file = configFile === undefined ? {} : readConfigFile(configFile, readText, problems);
+  const settings = coerceSettings(context, file, problems);
   const bucketMapJson = readBucketMap(
-    { map: fromContext("bucketMap"), file: fromContext("bucketMapFile"), base: process.cwd() },
+    { map: context("bucketMap"), file: context("bucketMapFile"), base: process.cwd() },
     {
       map: file.bucketMap,
       file: file.bucketMapFile,
@@ -117,12 +81,71 @@ export function readAppConfig(
     readText,
   );
   if (problems.length > 0) throw new ConfigError("invalid stack settings", problems);
-  const stackName = fromContext("stackName") ?? file.stackName ?? DEFAULT_STACK_NAME;
+  const stackName = context("stackName") ?? file.stackName ?? DEFAULT_STACK_NAME;
   return {
     stackName: String(stackName),
     settings: { ...settings, bucketMapJson } as MigrationSettings,
     configFile,
   };
+}
+
+/**
+ * The settings file to read: context `config`; else none when the context gives the bucket
+ * map; else the default (the example).
+ */
+function chooseConfigFile(
+  context: (key: string) => unknown,
+  defaultConfigFile: string,
+): string | undefined {
+  const contextHasMap =
+    context("bucketMap") !== undefined || context("bucketMapFile") !== undefined;
+  const configArg = context("config");
+  return typeof configArg === "string"
+    ? resolve(configArg)
+    : contextHasMap
+      ? undefined
+      : defaultConfigFile;
+}
+
+/** The settings file as an object; an unknown key is added to `problems`. */
+function readConfigFile(
+  configFile: string,
+  readText: (path: string) => string,
+  problems: ConfigProblem[],
+): Record<string, unknown> {
+  const parsed = parseJsonText(readText(configFile), `config file ${configFile}`);
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new ConfigError(`cannot use config file ${configFile}`, [
+      { key: "config", value: configFile, expected: "a JSON object of stack settings" },
+    ]);
+  }
+  const file = parsed as Record<string, unknown>;
+  for (const key of Object.keys(file)) {
+    if (!(key in KINDS) && !(SOURCE_KEYS as readonly string[]).includes(key))
+      problems.push({
+        key: `${configFile}: ${key}`,
+        value: String(file[key]),
+        expected: "a known setting (see infra/README.md)",
+      });
+  }
+  return file;
+}
+
+/** Each setting from the context, else the file, turned into its kind of value. */
+function coerceSettings(
+  context: (key: string) => unknown,
+  file: Record<string, unknown>,
+  problems: ConfigProblem[],
+): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
+  for (const [key, kind] of Object.entries(KINDS)) {
+    const raw = context(key) ?? file[key];
+    if (raw === undefined) continue;
+    const value = coerce(raw, kind);
+    if (value === undefined) problems.push({ key, value: String(raw), expected: EXPECTED[kind] });
+    else settings[key] = value;
+  }
+  return settings;
 }
 
 interface MapSource {

@@ -3,8 +3,15 @@ import {
   ConfigError,
   type ConfigProblem,
   type JobType,
-  parseBucketMap,
 } from "@s3-migration/common";
+import {
+  checkHostsAndNetwork,
+  checkListsAndEventSource,
+  checkNames,
+  checkNumbers,
+  parseBucketMapSetting,
+  type ReportProblem,
+} from "./settings-checks.js";
 
 /** One step of the scale-out policy: at `lower` visible messages or more, add `change` instances. */
 export interface ScaleStep {
@@ -131,15 +138,7 @@ export const DEFAULT_SETTINGS = {
   retainData: true,
 } as const satisfies Omit<ResolvedSettings, "bucketMap" | "bucketMapJson">;
 
-/** The retention periods CloudWatch Logs accepts, in days. */
-export const LOG_RETENTION_DAYS: readonly number[] = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
-  3653,
-];
-
-const NAME = /^[A-Za-z0-9_-]{3,76}$/;
-const SSM_NAME = /^[A-Za-z0-9_.\-/]{1,1011}$/;
-const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+export { LOG_RETENTION_DAYS } from "./settings-checks.js";
 
 /**
  * Applies the defaults and validates every setting, collecting all problems. The bucket map is
@@ -151,110 +150,17 @@ const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 export function resolveSettings(input: MigrationSettings): ResolvedSettings {
   const s = { ...DEFAULT_SETTINGS, ...dropUndefined(input) } as Omit<ResolvedSettings, "bucketMap">;
   const problems: ConfigProblem[] = [];
-  const bad = (key: string, value: unknown, expected: string): void => {
+  const bad: ReportProblem = (key, value, expected) => {
     problems.push({ key, value: value === undefined ? undefined : String(value), expected });
   };
-  const int = (key: keyof MigrationSettings, value: number, min: number, max: number): void => {
-    if (!Number.isInteger(value) || value < min || value > max)
-      bad(key, value, `an integer from ${min} to ${max}`);
-  };
-
-  if (s.jobType !== "PUT" && s.jobType !== "GET") bad("jobType", s.jobType, "PUT or GET");
-  if (!NAME.test(s.tableQueueName))
-    bad("tableQueueName", s.tableQueueName, "3-76 characters of A-Z, a-z, 0-9, '_' or '-'");
-  for (const key of ["bucketMapParameterName", "credentialsParameterName"] as const) {
-    if (!SSM_NAME.test(s[key])) bad(key, s[key], "an SSM parameter name");
-  }
-  // The worker's heartbeat extends visibility every third of this; SQS allows up to 12 hours.
-  int("visibilityTimeoutSeconds", s.visibilityTimeoutSeconds, 60, 43_200);
-  int("maxReceiveCount", s.maxReceiveCount, 1, 1000);
-  int("queueRetentionDays", s.queueRetentionDays, 1, 14);
-  int("minCapacity", s.minCapacity, 0, 1000);
-  int("maxCapacity", s.maxCapacity, 1, 1000);
-  if (s.minCapacity > s.maxCapacity)
-    bad("minCapacity", s.minCapacity, `at most maxCapacity (${s.maxCapacity})`);
-  int("onDemandBaseCapacity", s.onDemandBaseCapacity, 0, 1000);
-  int("onDemandPercentageAboveBase", s.onDemandPercentageAboveBase, 0, 100);
-  int("idleMinutes", s.idleMinutes, 1, 1440);
-  int("rootVolumeGiB", s.rootVolumeGiB, 8, 16_384);
-  int("workerErrorThreshold", s.workerErrorThreshold, 1, 1_000_000);
-  if (!LOG_RETENTION_DAYS.includes(s.logRetentionDays))
-    bad("logRetentionDays", s.logRetentionDays, `one of ${LOG_RETENTION_DAYS.join(", ")}`);
-  int("nodejsMajorVersion", s.nodejsMajorVersion, 20, 99);
-  if (
-    s.workerInstanceTypes.length === 0 ||
-    !s.workerInstanceTypes.every((t) => INSTANCE_TYPE.test(t))
-  )
-    bad(
-      "workerInstanceTypes",
-      s.workerInstanceTypes.join(","),
-      "one or more instance types, e.g. c6i.large",
-    );
-  if (!INSTANCE_TYPE.test(s.jobsenderInstanceType))
-    bad("jobsenderInstanceType", s.jobsenderInstanceType, "an instance type, e.g. t3.small");
-  if (!/^[A-Za-z0-9 *:/,.~-]+$/.test(s.jobsenderSchedule))
-    bad(
-      "jobsenderSchedule",
-      s.jobsenderSchedule,
-      "a systemd OnCalendar expression, e.g. hourly or *-*-* 02:00:00",
-    );
-  if (!/^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|2[0-4])$/.test(s.vpcCidr))
-    bad("vpcCidr", s.vpcCidr, "an IPv4 CIDR from /16 to /24");
-  checkSteps(s.scaleOutSteps, bad);
-  for (const pattern of s.ignorePatterns) {
-    if (pattern.trim() === "" || /[\r\n]/.test(pattern))
-      bad("ignorePatterns", pattern, "a one-line bucket/key pattern");
-  }
-  for (const email of s.notificationEmails) {
-    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email))
-      bad("notificationEmails", email, "an e-mail address");
-  }
-  if (s.eventSource !== undefined && s.jobType !== "PUT")
-    bad(
-      "eventSource",
-      s.eventSource.destinationBucket,
-      "no event source with jobType GET (the new-objects bucket is on the role's side, which is the destination in GET mode)",
-    );
-
-  let bucketMap: readonly BucketMapping[] = [];
-  if (s.bucketMapJson === undefined) {
-    bad(
-      "bucketMapJson",
-      undefined,
-      "the bucket map (context bucketMap, bucketMapFile, or the config file's bucketMap)",
-    );
-  } else {
-    try {
-      bucketMap = parseBucketMap(s.bucketMapJson, "(stack setting bucketMap)");
-    } catch (err) {
-      // The project's own messages, naming the entry and field.
-      if (!(err instanceof ConfigError)) throw err;
-      problems.push(...err.problems);
-    }
-    if (s.bucketMapJson.length > 8192)
-      bad(
-        "bucketMapJson",
-        `${s.bucketMapJson.length} characters`,
-        "at most 8192 characters (SSM advanced tier)",
-      );
-  }
+  // In this order: it is the order of the problems listed in the ConfigError.
+  checkNames(s, bad);
+  checkNumbers(s, bad);
+  checkHostsAndNetwork(s, bad);
+  checkListsAndEventSource(s, bad);
+  const bucketMap = parseBucketMapSetting(s.bucketMapJson, bad, problems);
   if (problems.length > 0) throw new ConfigError("invalid stack settings", problems);
   return { ...s, bucketMap } as ResolvedSettings;
-}
-
-function checkSteps(
-  steps: readonly ScaleStep[],
-  bad: (k: string, v: unknown, e: string) => void,
-): void {
-  if (steps.length === 0) bad("scaleOutSteps", "[]", "at least one step");
-  let previous = 0;
-  for (const [i, step] of steps.entries()) {
-    if (!Number.isInteger(step.lower) || step.lower <= previous)
-      bad(`scaleOutSteps[${i}].lower`, step.lower, `an integer above ${previous}, increasing`);
-    if (!Number.isInteger(step.change) || step.change < 1)
-      bad(`scaleOutSteps[${i}].change`, step.change, "an integer ≥ 1");
-    previous = Number.isInteger(step.lower) ? step.lower : previous;
-  }
 }
 
 function dropUndefined<T extends object>(o: T): Partial<T> {

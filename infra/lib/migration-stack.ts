@@ -1,13 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import {
-  Annotations,
-  CfnOutput,
-  Duration,
-  RemovalPolicy,
-  Stack,
-  type StackProps,
-} from "aws-cdk-lib";
+import { Annotations, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import type * as iam from "aws-cdk-lib/aws-iam";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
@@ -19,7 +12,7 @@ import {
   workerS3Statements,
 } from "./bucket-grants.js";
 import { CodeDelivery } from "./constructs/code-delivery.js";
-import { CopyWorkers } from "./constructs/copy-workers.js";
+import { CopyWorkers, type CopyWorkersProps } from "./constructs/copy-workers.js";
 import { JobQueue } from "./constructs/job-queue.js";
 import { JobsenderHost } from "./constructs/jobsender-host.js";
 import { MigrationMonitoring, type ProgramLogs } from "./constructs/migration-monitoring.js";
@@ -34,6 +27,7 @@ import {
   resolveSettings,
 } from "./migration-settings.js";
 import { addNagSuppressions } from "./nag-suppressions.js";
+import { addStackOutputs } from "./stack-outputs.js";
 
 /** Props of {@link MigrationStack}. */
 export interface MigrationStackProps extends StackProps {
@@ -42,6 +36,22 @@ export interface MigrationStackProps extends StackProps {
   /** Folder with `worker.mjs` (and `jobsender.mjs`) as made by `bundleApps`. */
   readonly bundleDir: string;
 }
+
+/** The props every application host gets from the stack. */
+type SharedHostProps = Pick<
+  CopyWorkersProps,
+  | "launchErrorTopic"
+  | "vpc"
+  | "region"
+  | "logRetention"
+  | "logRemovalPolicy"
+  | "deployBucketName"
+  | "nodejsMajorVersion"
+  | "rootVolumeGiB"
+>;
+
+/** The stack's log groups are `<prefix>/worker` and `<prefix>/jobsender`. */
+const logPrefix = (s: ResolvedSettings): string => `/s3-migration/${s.tableQueueName}`;
 
 /**
  * Everything one migration needs, in the account and region it is deployed to (aws or aws-cn):
@@ -68,6 +78,7 @@ export class MigrationStack extends Stack {
     const appIni = buildAppIni(s);
     const removalPolicy = s.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
+    // Construct ids make the logical ids and the order of creation the template's order: keep both.
     this.network = new Network(this, "Network", {
       cidr: s.vpcCidr,
       flowLogRetention: s.logRetentionDays as logs.RetentionDays,
@@ -97,7 +108,19 @@ export class MigrationStack extends Stack {
     });
 
     this.notifications = new Notifications(this, "Notifications", { emails: s.notificationEmails });
-    const host = {
+    const host = this.#sharedHostProps(removalPolicy);
+    this.workers = this.#newWorkers(host);
+    this.jobsender = this.#newJobsender(host, props.bundleDir);
+    this.newObjects = this.#newObjectsBucket(removalPolicy);
+    this.monitoring = this.#newMonitoring();
+    addStackOutputs(this);
+    addNagSuppressions(this);
+  }
+
+  /** What the worker and jobsender hosts share. */
+  #sharedHostProps(removalPolicy: RemovalPolicy): SharedHostProps {
+    const s = this.settings;
+    return {
       launchErrorTopic: this.notifications.topic,
       vpc: this.network.vpc,
       region: this.region,
@@ -107,10 +130,13 @@ export class MigrationStack extends Stack {
       nodejsMajorVersion: s.nodejsMajorVersion,
       rootVolumeGiB: s.rootVolumeGiB,
     };
-    const logPrefix = `/s3-migration/${s.tableQueueName}`;
-    this.workers = new CopyWorkers(this, "Workers", {
+  }
+
+  #newWorkers(host: SharedHostProps): CopyWorkers {
+    const s = this.settings;
+    const workers = new CopyWorkers(this, "Workers", {
       ...host,
-      logGroupName: `${logPrefix}/worker`,
+      logGroupName: `${logPrefix(s)}/worker`,
       queue: this.jobQueue.queue,
       instanceTypes: s.workerInstanceTypes,
       minCapacity: s.minCapacity,
@@ -121,48 +147,58 @@ export class MigrationStack extends Stack {
       idleMinutes: s.idleMinutes,
     });
     // Instances fetch the bundle at boot: it must be in the bucket first.
-    this.workers.group.node.addDependency(this.codeDelivery.deployment);
-    this.#grantWorker(this.workers.role);
+    workers.group.node.addDependency(this.codeDelivery.deployment);
+    this.#grantWorker(workers.role);
+    return workers;
+  }
 
-    const programs: ProgramLogs[] = [{ role: "worker", logGroup: this.workers.logGroup }];
-    const jobsenderBundled = existsSync(join(props.bundleDir, "jobsender.mjs"));
+  /** The jobsender host, if enabled and bundled (a warning when enabled but not bundled). */
+  #newJobsender(host: SharedHostProps, bundleDir: string): JobsenderHost | undefined {
+    const s = this.settings;
+    const jobsenderBundled = existsSync(join(bundleDir, "jobsender.mjs"));
     if (s.jobsenderEnabled && !jobsenderBundled) {
       Annotations.of(this).addWarningV2(
         "s3mig:jobsenderMissing",
         "jobsender.mjs is not in the bundle (packages/jobsender/src/main.ts missing?): no jobsender host.",
       );
     }
-    if (s.jobsenderEnabled && jobsenderBundled) {
-      this.jobsender = new JobsenderHost(this, "Jobsender", {
-        ...host,
-        logGroupName: `${logPrefix}/jobsender`,
-        instanceType: s.jobsenderInstanceType,
-        schedule: s.jobsenderSchedule,
-      });
-      this.jobsender.group.node.addDependency(this.codeDelivery.deployment);
-      this.#grantJobsender(this.jobsender.role);
+    if (!(s.jobsenderEnabled && jobsenderBundled)) return undefined;
+    const jobsender = new JobsenderHost(this, "Jobsender", {
+      ...host,
+      logGroupName: `${logPrefix(s)}/jobsender`,
+      instanceType: s.jobsenderInstanceType,
+      schedule: s.jobsenderSchedule,
+    });
+    jobsender.group.node.addDependency(this.codeDelivery.deployment);
+    this.#grantJobsender(jobsender.role);
+    return jobsender;
+  }
+
+  /** The S3 event path's bucket, if configured. */
+  #newObjectsBucket(removalPolicy: RemovalPolicy): NewObjectsBucket | undefined {
+    if (this.settings.eventSource === undefined) return undefined;
+    const newObjects = new NewObjectsBucket(this, "NewObjects", {
+      queue: this.jobQueue.queue,
+      removalPolicy,
+    });
+    newObjects.grantWorker(this.workers.role);
+    return newObjects;
+  }
+
+  #newMonitoring(): MigrationMonitoring {
+    const programs: ProgramLogs[] = [{ role: "worker", logGroup: this.workers.logGroup }];
+    if (this.jobsender !== undefined) {
       programs.push({ role: "jobsender", logGroup: this.jobsender.logGroup });
     }
-
-    if (s.eventSource !== undefined) {
-      this.newObjects = new NewObjectsBucket(this, "NewObjects", {
-        queue: this.jobQueue.queue,
-        removalPolicy,
-      });
-      this.newObjects.grantWorker(this.workers.role);
-    }
-
-    this.monitoring = new MigrationMonitoring(this, "Monitoring", {
+    return new MigrationMonitoring(this, "Monitoring", {
       queue: this.jobQueue.queue,
       deadLetterQueue: this.jobQueue.deadLetterQueue,
       workerGroup: this.workers.group,
       programs,
       drainedAlarm: this.workers.drainedAlarm,
       topic: this.notifications.topic,
-      workerErrorThreshold: s.workerErrorThreshold,
+      workerErrorThreshold: this.settings.workerErrorThreshold,
     });
-    this.#outputs();
-    addNagSuppressions(this);
   }
 
   #grantWorker(role: iam.IRole): void {
@@ -186,38 +222,5 @@ export class MigrationStack extends Stack {
     this.codeDelivery.grantRead(role);
     for (const st of jobsenderS3Statements(roleSideScopes(s.jobType, s.bucketMap)))
       role.addToPrincipalPolicy(st);
-  }
-
-  #outputs(): void {
-    const out = (id: string, value: string, description: string) =>
-      new CfnOutput(this, id, { value, description });
-    out("QueueUrl", this.jobQueue.queue.queueUrl, "Job queue");
-    out("DeadLetterQueueUrl", this.jobQueue.deadLetterQueue.queueUrl, "Dead-letter queue");
-    out("StatusTableName", this.stateTable.table.tableName, "Status table");
-    out(
-      "BucketMapParameterName",
-      this.parameters.bucketMap.parameterName,
-      "Bucket map (SSM String)",
-    );
-    out("DeployBucketName", this.codeDelivery.bucket.bucketName, "Bundle and config (app/)");
-    out("WorkerGroupName", this.workers.group.autoScalingGroupName, "Worker Auto Scaling group");
-    out("WorkerLogGroupName", this.workers.logGroup.logGroupName, "Worker logs");
-    out("DashboardName", this.monitoring.dashboard.dashboardName, "CloudWatch dashboard");
-    out("NotificationTopicArn", this.notifications.topic.topicArn, "Notifications (SNS)");
-    if (this.jobsender !== undefined) {
-      out(
-        "JobsenderGroupName",
-        this.jobsender.group.autoScalingGroupName,
-        "Jobsender Auto Scaling group",
-      );
-      out("JobsenderLogGroupName", this.jobsender.logGroup.logGroupName, "Jobsender logs");
-    }
-    if (this.newObjects !== undefined) {
-      out(
-        "NewObjectsBucketName",
-        this.newObjects.bucket.bucketName,
-        "Objects written here are copied",
-      );
-    }
   }
 }

@@ -13,17 +13,25 @@ function ack(scope: IConstruct, rule: string, reason: string): void {
   Validations.of(scope).acknowledge({ id: nag(rule), reason });
 }
 
+/** How cdk-nag names a stack bucket's ARN in a finding: `<LogicalId.Arn>`. */
+function arnOf(stack: MigrationStack, bucket: s3.IBucket): string {
+  return `<${stack.getLogicalId(bucket.node.defaultChild as CfnElement)}.Arn>`;
+}
+
 /**
  * cdk-nag AwsSolutions findings this stack accepts, each with its reason (listed in
  * infra/README.md). Acknowledged on the narrowest construct, never stack-wide, so a new
  * finding elsewhere still fails `infra/test/nag.test.ts`.
  */
 export function addNagSuppressions(stack: MigrationStack): void {
-  const s = stack.settings;
-  const arnOf = (bucket: s3.IBucket): string =>
-    `<${stack.getLogicalId(bucket.node.defaultChild as CfnElement)}.Arn>`;
+  acknowledgeInstanceRoles(stack);
+  acknowledgeWorkerDataAccess(stack);
+  acknowledgeBucketsAndGroups(stack);
+  acknowledgeCdkSingletons(stack);
+}
 
-  // Hosts: the two instance roles.
+/** Hosts: the two instance roles. */
+function acknowledgeInstanceRoles(stack: MigrationStack): void {
   const roles: iam.Role[] = [
     stack.workers.role,
     ...(stack.jobsender ? [stack.jobsender.role] : []),
@@ -41,10 +49,10 @@ export function addNagSuppressions(stack: MigrationStack): void {
     );
     ack(
       role,
-      `IAM5[Resource::${arnOf(stack.codeDelivery.bucket)}/${DEPLOY_PREFIX}*]`,
+      `IAM5[Resource::${arnOf(stack, stack.codeDelivery.bucket)}/${DEPLOY_PREFIX}*]`,
       "Read of the deploy bucket's app/ prefix only (bundle and config, file names chosen at build time).",
     );
-    if (s.credentialsKmsKeyArn === undefined) {
+    if (stack.settings.credentialsKmsKeyArn === undefined) {
       ack(
         role,
         "IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]",
@@ -52,6 +60,11 @@ export function addNagSuppressions(stack: MigrationStack): void {
       );
     }
   }
+}
+
+/** The worker role's object wildcards: the bucket-map prefixes and the new-objects bucket. */
+function acknowledgeWorkerDataAccess(stack: MigrationStack): void {
+  const s = stack.settings;
   for (const scope of roleSideScopes(s.jobType, s.bucketMap)) {
     ack(
       stack.workers.role,
@@ -62,7 +75,7 @@ export function addNagSuppressions(stack: MigrationStack): void {
   if (stack.newObjects !== undefined) {
     ack(
       stack.workers.role,
-      `IAM5[Resource::${arnOf(stack.newObjects.bucket)}/*]`,
+      `IAM5[Resource::${arnOf(stack, stack.newObjects.bucket)}/*]`,
       "The event path: any object written to the new-objects bucket is copied, so the worker reads all its keys.",
     );
     ack(
@@ -71,6 +84,10 @@ export function addNagSuppressions(stack: MigrationStack): void {
       "Writers are the operator's own systems; object-level auditing, if wanted, belongs in CloudTrail data events rather than a second log bucket per stack.",
     );
   }
+}
+
+/** The deploy bucket's access logs and the Auto Scaling groups' notifications and volumes. */
+function acknowledgeBucketsAndGroups(stack: MigrationStack): void {
   ack(
     stack.codeDelivery.bucket,
     "S1",
@@ -89,8 +106,10 @@ export function addNagSuppressions(stack: MigrationStack): void {
     "EC26",
     "The rule cannot follow the mixed-instances launch template reference; the launch template's root volume is encrypted (asserted in infra/test/copy-workers.test.ts).",
   );
+}
 
-  // CDK's own singleton Lambdas: BucketDeployment and the bucket-notifications handler.
+/** CDK's own singleton Lambdas: BucketDeployment and the bucket-notifications handler. */
+function acknowledgeCdkSingletons(stack: MigrationStack): void {
   for (const child of stack.node.children) {
     const id = child.node.id;
     if (
@@ -103,27 +122,29 @@ export function addNagSuppressions(stack: MigrationStack): void {
       "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
       "CDK-provided deployment-time Lambda: writes its own logs only.",
     );
-    if (id.startsWith("Custom::CDKBucketDeployment")) {
-      for (const finding of [
-        "Action::s3:GetObject*",
-        "Action::s3:GetBucket*",
-        "Action::s3:List*",
-        "Action::s3:DeleteObject*",
-        "Action::s3:Abort*",
-        "Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*",
-        `Resource::${arnOf(stack.codeDelivery.bucket)}/*`,
-      ]) {
-        ack(
-          child,
-          `IAM5[${finding}]`,
-          "CDK BucketDeployment's handler: copies the asset zip from the CDK staging bucket into the deploy bucket (grants made by aws-cdk-lib).",
-        );
-      }
-      ack(
-        child,
-        "L1",
-        "The BucketDeployment handler's runtime is chosen by aws-cdk-lib (pinned by its version), not by this stack.",
-      );
-    }
+    if (id.startsWith("Custom::CDKBucketDeployment")) acknowledgeBucketDeployment(stack, child);
   }
+}
+
+function acknowledgeBucketDeployment(stack: MigrationStack, handler: IConstruct): void {
+  for (const finding of [
+    "Action::s3:GetObject*",
+    "Action::s3:GetBucket*",
+    "Action::s3:List*",
+    "Action::s3:DeleteObject*",
+    "Action::s3:Abort*",
+    "Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*",
+    `Resource::${arnOf(stack, stack.codeDelivery.bucket)}/*`,
+  ]) {
+    ack(
+      handler,
+      `IAM5[${finding}]`,
+      "CDK BucketDeployment's handler: copies the asset zip from the CDK staging bucket into the deploy bucket (grants made by aws-cdk-lib).",
+    );
+  }
+  ack(
+    handler,
+    "L1",
+    "The BucketDeployment handler's runtime is chosen by aws-cdk-lib (pinned by its version), not by this stack.",
+  );
 }

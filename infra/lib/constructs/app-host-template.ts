@@ -41,7 +41,6 @@ export class AppHostTemplate extends Construct {
 
   constructor(scope: Construct, id: string, props: AppHostTemplateProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     this.role = new iam.Role(this, "Role", {
       assumedBy: new iam.ServicePrincipal("ec2.amazonaws.com"),
       description: `s3-migration ${props.role} instances`,
@@ -57,6 +56,12 @@ export class AppHostTemplate extends Construct {
       retention: props.logRetention,
       removalPolicy: props.logRemovalPolicy,
     });
+    this.#grantAgent();
+    this.launchTemplate = this.#newLaunchTemplate(props);
+  }
+
+  /** The CloudWatch agent ships the application log and the host metrics. */
+  #grantAgent(): void {
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: "AgentShipsAppLog",
@@ -72,7 +77,10 @@ export class AppHostTemplate extends Construct {
         conditions: { StringEquals: { "cloudwatch:namespace": AGENT_NAMESPACE } },
       }),
     );
+  }
 
+  #newLaunchTemplate(props: AppHostTemplateProps): ec2.LaunchTemplate {
+    const stack = Stack.of(this);
     const userData = ec2.UserData.forLinux();
     userData.addCommands(
       ...hostScript({
@@ -86,7 +94,7 @@ export class AppHostTemplate extends Construct {
         startUnit: props.startUnit,
       }),
     );
-    this.launchTemplate = new ec2.LaunchTemplate(this, "LaunchTemplate", {
+    return new ec2.LaunchTemplate(this, "LaunchTemplate", {
       machineImage: ec2.MachineImage.latestAmazonLinux2023(),
       instanceType: props.instanceType,
       role: this.role,

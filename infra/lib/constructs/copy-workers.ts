@@ -66,7 +66,26 @@ export class CopyWorkers extends Construct {
     });
     this.role = this.host.role;
     this.logGroup = this.host.logGroup;
-    this.group = new autoscaling.AutoScalingGroup(this, "Group", {
+    this.group = this.#newGroup(props, minCapacity);
+    this.scaleOut = this.group.scaleOnMetric("ScaleOutOnBacklog", {
+      metric: props.queue.metricApproximateNumberOfMessagesVisible({
+        period: ONE_MINUTE,
+        statistic: "Maximum",
+      }),
+      scalingSteps: (props.scaleOutSteps ?? DEFAULT_STEPS).map((s) => ({
+        lower: s.lower,
+        change: s.change,
+      })),
+      adjustmentType: autoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+      evaluationPeriods: 1,
+    });
+    this.drainedAlarm = this.#newDrainedAlarm(props.queue, props.idleMinutes ?? 15, minCapacity);
+    this.#scaleInOnDrained(minCapacity);
+  }
+
+  /** The mixed-instances group: price-capacity-optimized Spot over the instance types. */
+  #newGroup(props: CopyWorkersProps, minCapacity: number): autoscaling.AutoScalingGroup {
+    return new autoscaling.AutoScalingGroup(this, "Group", {
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
       minCapacity,
@@ -91,22 +110,10 @@ export class CopyWorkers extends Construct {
         ? [{ topic: props.launchErrorTopic, scalingEvents: autoscaling.ScalingEvents.ERRORS }]
         : [],
     });
+  }
 
-    const q = props.queue;
-    this.scaleOut = this.group.scaleOnMetric("ScaleOutOnBacklog", {
-      metric: q.metricApproximateNumberOfMessagesVisible({
-        period: ONE_MINUTE,
-        statistic: "Maximum",
-      }),
-      scalingSteps: (props.scaleOutSteps ?? DEFAULT_STEPS).map((s) => ({
-        lower: s.lower,
-        change: s.change,
-      })),
-      adjustmentType: autoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
-      evaluationPeriods: 1,
-    });
-
-    const idleMinutes = props.idleMinutes ?? 15;
+  /** In ALARM once no message has been waiting or in flight for `idleMinutes`. */
+  #newDrainedAlarm(q: sqs.IQueue, idleMinutes: number, minCapacity: number): cloudwatch.Alarm {
     const waitingOrRunning = new cloudwatch.MathExpression({
       expression: "visible + inFlight",
       usingMetrics: {
@@ -122,7 +129,7 @@ export class CopyWorkers extends Construct {
       period: ONE_MINUTE,
       label: "Messages waiting or in flight",
     });
-    this.drainedAlarm = new cloudwatch.Alarm(this, "QueueDrained", {
+    return new cloudwatch.Alarm(this, "QueueDrained", {
       alarmDescription: `Batch finished: no message waiting or in flight for ${idleMinutes} minutes; the fleet goes back to ${minCapacity} instance(s).`,
       metric: waitingOrRunning,
       threshold: 0,
@@ -132,6 +139,10 @@ export class CopyWorkers extends Construct {
       // SQS stops sending metrics for a queue idle for hours: keep the state, no repeat e-mail.
       treatMissingData: cloudwatch.TreatMissingData.IGNORE,
     });
+  }
+
+  /** The drained alarm sets the group to its minimum. */
+  #scaleInOnDrained(minCapacity: number): void {
     const toMinimum = new autoscaling.StepScalingAction(this, "ScaleInToMinimum", {
       autoScalingGroup: this.group,
       adjustmentType: autoscaling.AdjustmentType.EXACT_CAPACITY,

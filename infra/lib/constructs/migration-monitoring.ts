@@ -96,73 +96,9 @@ export class MigrationMonitoring extends Construct {
   }
 
   #widgets(props: MigrationMonitoringProps): cloudwatch.IWidget[] {
-    const stackName = Stack.of(this).stackName;
-    const group = props.workerGroup.autoScalingGroupName;
-    const minute = Duration.minutes(1);
-    const graph = (
-      title: string,
-      left: cloudwatch.IMetric[],
-      extra: Partial<cloudwatch.GraphWidgetProps> = {},
-    ) => new cloudwatch.GraphWidget({ title, left, width: 12, height: 6, ...extra });
-    const networkOut = groupEc2Metric(group, "NetworkOut", "Sum");
     return [
-      graph("Bytes copied per minute", [workerMetric("BytesCopied")], {
-        leftYAxis: { label: "bytes", showUnits: false },
-      }),
-      graph("Objects per minute", [
-        workerMetric("ObjectsCopied"),
-        workerMetric("ObjectsFailed"),
-        workerMetric("RetryableErrors"),
-      ]),
-      graph(
-        "Log errors and warnings (lines per 5 min)",
-        props.programs.flatMap((p) => [
-          logLineMetric(p.role, "error"),
-          logLineMetric(p.role, "warn"),
-        ]),
-      ),
-      graph("Queue: waiting, running, dead-letter", [
-        props.queue.metricApproximateNumberOfMessagesVisible({
-          period: minute,
-          statistic: "Maximum",
-          label: "Waiting (visible)",
-        }),
-        props.queue.metricApproximateNumberOfMessagesNotVisible({
-          period: minute,
-          statistic: "Maximum",
-          label: "Running (in flight)",
-        }),
-        props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          period: minute,
-          statistic: "Maximum",
-          label: "Dead-letter queue",
-        }),
-      ]),
-      graph("Worker fleet capacity", [
-        groupMetric(group, "GroupInServiceInstances"),
-        groupMetric(group, "GroupDesiredCapacity"),
-        groupMetric(group, "GroupPendingInstances"),
-      ]),
-      graph("Worker CPU %", [
-        groupEc2Metric(group, "CPUUtilization", "Average"),
-        groupEc2Metric(group, "CPUUtilization", "Maximum"),
-      ]),
-      graph("Worker memory and root disk used %", [
-        hostMetric(stackName, "worker", "mem_used_percent", "Maximum"),
-        hostMetric(stackName, "worker", "disk_used_percent", "Maximum"),
-      ]),
-      graph("Worker TCP connections (fleet total)", [
-        hostMetric(stackName, "worker", "netstat_tcp_established", "Sum"),
-        hostMetric(stackName, "worker", "netstat_tcp_time_wait", "Sum"),
-      ]),
-      graph("Worker network out (bytes/s)", [
-        new cloudwatch.MathExpression({
-          expression: "out / PERIOD(out)",
-          usingMetrics: { out: networkOut },
-          label: "NetworkOut bytes/s",
-          period: Duration.minutes(5),
-        }),
-      ]),
+      ...workWidgets(props),
+      ...fleetWidgets(Stack.of(this).stackName, props.workerGroup.autoScalingGroupName),
       new cloudwatch.AlarmStatusWidget({
         title: "Alarms",
         alarms: [props.drainedAlarm, this.deadLetterAlarm, this.workerErrorAlarm],
@@ -171,4 +107,84 @@ export class MigrationMonitoring extends Construct {
       }),
     ];
   }
+}
+
+/** A half-width dashboard graph. */
+function graph(
+  title: string,
+  left: cloudwatch.IMetric[],
+  extra: Partial<cloudwatch.GraphWidgetProps> = {},
+): cloudwatch.GraphWidget {
+  return new cloudwatch.GraphWidget({ title, left, width: 12, height: 6, ...extra });
+}
+
+/** What the migration does: bytes and objects copied, log errors, the queues. */
+function workWidgets(props: MigrationMonitoringProps): cloudwatch.IWidget[] {
+  const minute = Duration.minutes(1);
+  return [
+    graph("Bytes copied per minute", [workerMetric("BytesCopied")], {
+      leftYAxis: { label: "bytes", showUnits: false },
+    }),
+    graph("Objects per minute", [
+      workerMetric("ObjectsCopied"),
+      workerMetric("ObjectsFailed"),
+      workerMetric("RetryableErrors"),
+    ]),
+    graph(
+      "Log errors and warnings (lines per 5 min)",
+      props.programs.flatMap((p) => [
+        logLineMetric(p.role, "error"),
+        logLineMetric(p.role, "warn"),
+      ]),
+    ),
+    graph("Queue: waiting, running, dead-letter", [
+      props.queue.metricApproximateNumberOfMessagesVisible({
+        period: minute,
+        statistic: "Maximum",
+        label: "Waiting (visible)",
+      }),
+      props.queue.metricApproximateNumberOfMessagesNotVisible({
+        period: minute,
+        statistic: "Maximum",
+        label: "Running (in flight)",
+      }),
+      props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: minute,
+        statistic: "Maximum",
+        label: "Dead-letter queue",
+      }),
+    ]),
+  ];
+}
+
+/** What the worker fleet does: capacity, CPU, memory and disk, connections, network. */
+function fleetWidgets(stackName: string, group: string): cloudwatch.IWidget[] {
+  const networkOut = groupEc2Metric(group, "NetworkOut", "Sum");
+  return [
+    graph("Worker fleet capacity", [
+      groupMetric(group, "GroupInServiceInstances"),
+      groupMetric(group, "GroupDesiredCapacity"),
+      groupMetric(group, "GroupPendingInstances"),
+    ]),
+    graph("Worker CPU %", [
+      groupEc2Metric(group, "CPUUtilization", "Average"),
+      groupEc2Metric(group, "CPUUtilization", "Maximum"),
+    ]),
+    graph("Worker memory and root disk used %", [
+      hostMetric(stackName, "worker", "mem_used_percent", "Maximum"),
+      hostMetric(stackName, "worker", "disk_used_percent", "Maximum"),
+    ]),
+    graph("Worker TCP connections (fleet total)", [
+      hostMetric(stackName, "worker", "netstat_tcp_established", "Sum"),
+      hostMetric(stackName, "worker", "netstat_tcp_time_wait", "Sum"),
+    ]),
+    graph("Worker network out (bytes/s)", [
+      new cloudwatch.MathExpression({
+        expression: "out / PERIOD(out)",
+        usingMetrics: { out: networkOut },
+        label: "NetworkOut bytes/s",
+        period: Duration.minutes(5),
+      }),
+    ]),
+  ];
 }

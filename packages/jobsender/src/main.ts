@@ -11,6 +11,8 @@
 import { parseArgs } from "node:util";
 import { GetQueueUrlCommand } from "@aws-sdk/client-sqs";
 import {
+  type AwsClients,
+  type BucketMapping,
   type Config,
   ConfigError,
   createClients,
@@ -25,7 +27,7 @@ import {
 } from "@s3-migration/common";
 import { createDiffStats } from "./diff-listings.js";
 import { JobSender } from "./enqueue-jobs.js";
-import { compileIgnoreList, loadIgnoreList } from "./ignore-list.js";
+import { compileIgnoreList, type IgnoreMatcher, loadIgnoreList } from "./ignore-list.js";
 import { createPlanStats, type PlanStats, planJobs } from "./plan-jobs.js";
 import { startProgress } from "./progress.js";
 import { queueCounts } from "./queue-counts.js";
@@ -52,11 +54,9 @@ function readArgs() {
   }
 }
 
-async function run(
-  config: Config,
-  args: ReturnType<typeof readArgs>,
-  logger: Logger,
-): Promise<number> {
+type Args = ReturnType<typeof readArgs>;
+
+async function run(config: Config, args: Args, logger: Logger): Promise<number> {
   const started = Date.now();
   const needsSsm = [config.bucketMapParameter, config.credentialsParameter].some(
     (p) => p.kind === "ssm",
@@ -71,74 +71,115 @@ async function run(
       new GetQueueUrlCommand({ QueueName: config.queueName }),
     );
     const queueUrl = QueueUrl ?? "";
-    const counts = await queueCounts(clients.sqs, queueUrl);
-    const depth = { visible: counts.waiting, inFlight: counts.inFlight + counts.delayed };
-    if (depth.visible + depth.inFlight > 0 && !args.force && !args.dryRun) {
-      logger.warn(
-        "queue still busy with an earlier run; nothing sent (use --force to send anyway)",
-        depth,
-      );
-      process.stderr.write(
-        `jobsender: queue ${config.queueName} still holds ${depth.visible} waiting and ${depth.inFlight} in-flight messages; nothing sent (exit 3, --force to override)\n`,
-      );
-      return EXIT.busy;
-    }
+    if (await queueStillBusy(clients, queueUrl, config, args, logger)) return EXIT.busy;
     const sender = args.dryRun
       ? undefined
       : new JobSender(clients.sqs, queueUrl, { maxRetry: config.maxRetry });
     const totals: PlanStats[] = [];
     for (const mapping of mappings) {
-      const stats = createPlanStats(createDiffStats());
-      totals.push(stats);
-      const copiedVersions = config.jobsenderCompareVersionId
-        ? await loadCopiedVersions(clients.dynamodb, config.tableName, mapping.srcBucket)
-        : undefined;
-      const progress = startProgress(logger, mapping, stats, () => sender?.sent ?? stats.jobs);
-      try {
-        const jobs = planJobs(
-          mapping,
-          {
-            source: clients.sourceS3,
-            destination: clients.destinationS3,
-            compare: config.jobsenderCompare,
-            ignore,
-            copiedVersions,
-          },
-          stats,
-        );
-        for await (const job of jobs) {
-          if (sender) await sender.add(job);
-          else process.stdout.write(`${formatJobMessage(job)}\n`);
-        }
-        await sender?.flush();
-      } finally {
-        progress.stop();
-      }
-      logger.info("bucket map entry done", { ...mapping, ...stats });
+      totals.push(await sendMappingJobs(mapping, { config, clients, ignore, sender, logger }));
     }
-    const sum = (k: keyof PlanStats) => totals.reduce((n, s) => n + s[k], 0);
-    const summary = {
-      sourceObjects: sum("sourceObjects"),
-      destinationObjects: sum("destinationObjects"),
-      jobs: sum("jobs"),
-      jobsSent: sender?.sent ?? 0,
-      bytesToMove: sum("bytes"),
-      ignored: sum("ignored"),
-      versionChanged: sum("versionChanged"),
-      durationMs: Date.now() - started,
-      dryRun: args.dryRun,
-    };
-    logger.info("jobsender finished", summary);
-    process.stderr.write(
-      `jobsender: listed ${summary.sourceObjects} source / ${summary.destinationObjects} destination objects; ` +
-        `${args.dryRun ? "would send" : "sent"} ${args.dryRun ? summary.jobs : summary.jobsSent} jobs ` +
-        `(${(summary.bytesToMove / 1048576).toFixed(1)} MiB to move), ignored ${summary.ignored}, ` +
-        `in ${(summary.durationMs / 1000).toFixed(1)} s\n`,
-    );
+    reportTotals(totals, sender, { started, dryRun: args.dryRun }, logger);
     return EXIT.ok;
   } finally {
     destroyClients(clients);
   }
+}
+
+/**
+ * True, after telling the operator, when the queue still holds messages of an earlier run
+ * (visible or in flight) and neither `--force` nor `--dry-run` was given.
+ */
+async function queueStillBusy(
+  clients: AwsClients,
+  queueUrl: string,
+  config: Config,
+  args: Args,
+  logger: Logger,
+): Promise<boolean> {
+  const counts = await queueCounts(clients.sqs, queueUrl);
+  const depth = { visible: counts.waiting, inFlight: counts.inFlight + counts.delayed };
+  if (depth.visible + depth.inFlight > 0 && !args.force && !args.dryRun) {
+    logger.warn(
+      "queue still busy with an earlier run; nothing sent (use --force to send anyway)",
+      depth,
+    );
+    process.stderr.write(
+      `jobsender: queue ${config.queueName} still holds ${depth.visible} waiting and ${depth.inFlight} in-flight messages; nothing sent (exit 3, --force to override)\n`,
+    );
+    return true;
+  }
+  return false;
+}
+
+/** What {@link sendMappingJobs} works with. */
+interface SendContext {
+  readonly config: Config;
+  readonly clients: AwsClients;
+  readonly ignore: IgnoreMatcher;
+  /** Undefined with `--dry-run`: the jobs go to stdout instead. */
+  readonly sender: JobSender | undefined;
+  readonly logger: Logger;
+}
+
+/** Plans one bucket-map entry's jobs and sends them (or prints them); returns its counts. */
+async function sendMappingJobs(mapping: BucketMapping, ctx: SendContext): Promise<PlanStats> {
+  const { config, clients, sender, logger } = ctx;
+  const stats = createPlanStats(createDiffStats());
+  const copiedVersions = config.jobsenderCompareVersionId
+    ? await loadCopiedVersions(clients.dynamodb, config.tableName, mapping.srcBucket)
+    : undefined;
+  const progress = startProgress(logger, mapping, stats, () => sender?.sent ?? stats.jobs);
+  try {
+    const jobs = planJobs(
+      mapping,
+      {
+        source: clients.sourceS3,
+        destination: clients.destinationS3,
+        compare: config.jobsenderCompare,
+        ignore: ctx.ignore,
+        copiedVersions,
+      },
+      stats,
+    );
+    for await (const job of jobs) {
+      if (sender) await sender.add(job);
+      else process.stdout.write(`${formatJobMessage(job)}\n`);
+    }
+    await sender?.flush();
+  } finally {
+    progress.stop();
+  }
+  logger.info("bucket map entry done", { ...mapping, ...stats });
+  return stats;
+}
+
+/** Logs the run's totals and prints the one-line summary. */
+function reportTotals(
+  totals: readonly PlanStats[],
+  sender: JobSender | undefined,
+  run: { readonly started: number; readonly dryRun: boolean },
+  logger: Logger,
+): void {
+  const sum = (k: keyof PlanStats) => totals.reduce((n, s) => n + s[k], 0);
+  const summary = {
+    sourceObjects: sum("sourceObjects"),
+    destinationObjects: sum("destinationObjects"),
+    jobs: sum("jobs"),
+    jobsSent: sender?.sent ?? 0,
+    bytesToMove: sum("bytes"),
+    ignored: sum("ignored"),
+    versionChanged: sum("versionChanged"),
+    durationMs: Date.now() - run.started,
+    dryRun: run.dryRun,
+  };
+  logger.info("jobsender finished", summary);
+  process.stderr.write(
+    `jobsender: listed ${summary.sourceObjects} source / ${summary.destinationObjects} destination objects; ` +
+      `${run.dryRun ? "would send" : "sent"} ${run.dryRun ? summary.jobs : summary.jobsSent} jobs ` +
+      `(${(summary.bytesToMove / 1048576).toFixed(1)} MiB to move), ignored ${summary.ignored}, ` +
+      `in ${(summary.durationMs / 1000).toFixed(1)} s\n`,
+  );
 }
 
 async function main(): Promise<number> {

@@ -1,7 +1,11 @@
 import { setMaxListeners } from "node:events";
 import pLimit from "p-limit";
 import { type ListedObject, listObjectPages, type S3Send, type Scheduler } from "./list-bucket.js";
-import { listTopLevelPages, type TopLevelEntry } from "./list-top-level.js";
+import {
+  type ListTopLevelOptions,
+  listTopLevelPages,
+  type TopLevelEntry,
+} from "./list-top-level.js";
 import { ReadAhead } from "./read-ahead.js";
 
 /** Options of {@link listObjectsParallel}. */
@@ -68,97 +72,145 @@ export async function* listObjectsParallel(
   s3: S3Send,
   options: ParallelListOptions,
 ): AsyncGenerator<ListedObject, void, undefined> {
-  const { bucket, prefix, pageSize } = options;
   const concurrency = options.concurrency ?? 8;
   const readAheadPages = options.readAheadPages ?? 2;
   if (!Number.isInteger(readAheadPages) || readAheadPages < 1) {
     throw new RangeError(`readAheadPages [${readAheadPages}] must be an integer from 1 and up`);
   }
-  const budget = (concurrency + 1) * readAheadPages;
+  const listing = new ListingWindow(s3, options, concurrency, (concurrency + 1) * readAheadPages);
+  try {
+    for (;;) {
+      await listing.fill();
+      const head = listing.take();
+      if (head === undefined) return;
+      if (head.kind === "object") {
+        yield head.object;
+        continue;
+      }
+      await listing.fill(); // start the next sub-listing while this one drains
+      for await (const page of head.pages) {
+        listing.pokeAll();
+        yield* page;
+      }
+      listing.drained();
+    }
+  } finally {
+    await listing.close();
+  }
+}
+
+/**
+ * The state of one {@link listObjectsParallel}: the top-level listing, the window of entries
+ * read ahead of the consumer (objects, and prefixes with their sub-listings started) and the
+ * page budget the open sub-listings share.
+ */
+class ListingWindow {
+  readonly #s3: S3Send;
+  /** What every request of this listing shares: where, page size, abort signal, limiter. */
+  readonly #request: ListTopLevelOptions;
+  readonly #concurrency: number;
+  readonly #budget: number;
   /** Open sub-listings in listing order; the first is the one being drained (or next to be). */
-  const open: ReadAhead<ListedObject[]>[] = [];
+  readonly #open: ReadAhead<ListedObject[]>[] = [];
+  readonly #controller = new AbortController();
+  readonly #top: ReadAhead<TopLevelEntry[]>;
+  readonly #window: Pending[] = [];
+  #prefixesAhead = 0;
+  #objectsAhead = 0;
+  #topPage: readonly TopLevelEntry[] = [];
+  #topIndex = 0;
+  #topDone = false;
+  #draining: ReadAhead<ListedObject[]> | undefined;
+
+  constructor(s3: S3Send, options: ParallelListOptions, concurrency: number, budget: number) {
+    const { bucket, prefix, pageSize } = options;
+    this.#s3 = s3;
+    this.#concurrency = concurrency;
+    this.#budget = budget;
+    const limit = pLimit(concurrency);
+    const schedule: Scheduler = (task) => limit(task);
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, this.#controller.signal])
+      : this.#controller.signal;
+    // Every request in flight listens on this signal: above 10 Node would warn of a leak.
+    setMaxListeners(Math.max(10, 2 * (concurrency + 2)), signal);
+    this.#request = { bucket, prefix, pageSize, signal, schedule };
+    this.#top = new ReadAhead(listTopLevelPages(s3, this.#request), 1);
+  }
+
+  /** Reads top-level entries into the window, starting sub-listings, up to the bounds. */
+  async fill(): Promise<void> {
+    while (
+      !this.#topDone &&
+      this.#prefixesAhead < this.#concurrency &&
+      this.#objectsAhead < (this.#request.pageSize ?? 1000)
+    ) {
+      const entry = this.#topPage[this.#topIndex];
+      if (entry === undefined) {
+        const next = await this.#top.next();
+        if (next.done) this.#topDone = true;
+        else [this.#topPage, this.#topIndex] = [next.value, 0];
+        continue;
+      }
+      this.#topIndex++;
+      if (entry.kind === "object") {
+        this.#window.push(entry);
+        this.#objectsAhead++;
+      } else {
+        this.#window.push({ kind: "prefix", pages: this.#startSubListing(entry.prefix) });
+        this.#prefixesAhead++;
+      }
+    }
+  }
+
+  /** The next entry for the consumer; a prefix's sub-listing becomes the one being drained. */
+  take(): Pending | undefined {
+    const head = this.#window.shift();
+    if (head?.kind === "object") this.#objectsAhead--;
+    else if (head?.kind === "prefix") {
+      this.#prefixesAhead--;
+      this.#draining = head.pages;
+    }
+    return head;
+  }
+
+  /** After the consumer took a page, the sub-listings behind may have room again. */
+  pokeAll(): void {
+    for (const c of this.#open) c.poke();
+  }
+
+  /** The sub-listing being drained is done: the budget passes to the next one. */
+  drained(): void {
+    this.#open.shift();
+    this.pokeAll();
+    this.#draining = undefined;
+  }
+
+  /** Aborts every request and closes the top-level listing and every sub-listing still open. */
+  async close(): Promise<void> {
+    this.#controller.abort();
+    const open = this.#window.flatMap((p) => (p.kind === "prefix" ? [p.pages] : []));
+    if (this.#draining) open.push(this.#draining);
+    await Promise.all([this.#top.return(), ...open.map((pages) => pages.return())]);
+  }
+
+  #startSubListing(subPrefix: string): ReadAhead<ListedObject[]> {
+    const pages = new ReadAhead(
+      listObjectPages(this.#s3, { ...this.#request, subPrefix }),
+      this.#share,
+    );
+    this.#open.push(pages);
+    return pages;
+  }
+
   /** A sub-listing's share: the budget minus the pages buffered before it (see above). */
-  const share = (chain: ReadAhead<ListedObject[]>): number => {
+  readonly #share = (chain: ReadAhead<ListedObject[]>): number => {
     let before = 0;
-    for (const c of open) {
-      if (c === chain) return c === open[0] ? Math.max(1, budget - before) : budget - before;
+    for (const c of this.#open) {
+      if (c === chain)
+        return c === this.#open[0] ? Math.max(1, this.#budget - before) : this.#budget - before;
       before += c.buffered;
     }
     return 1; // not yet registered: just constructed
   };
-  /** After the consumer took a page, the sub-listings behind may have room again. */
-  const pokeAll = () => {
-    for (const c of open) c.poke();
-  };
-  const limit = pLimit(concurrency);
-  const schedule: Scheduler = (task) => limit(task);
-  const controller = new AbortController();
-  const signal = options.signal
-    ? AbortSignal.any([options.signal, controller.signal])
-    : controller.signal;
-  // Every request in flight listens on this signal: above 10 Node would warn of a leak.
-  setMaxListeners(Math.max(10, 2 * (concurrency + 2)), signal);
-  const top = new ReadAhead(
-    listTopLevelPages(s3, { bucket, prefix, pageSize, signal, schedule }),
-    1,
-  );
-  const window: Pending[] = [];
-  let prefixesAhead = 0;
-  let objectsAhead = 0;
-  let topPage: readonly TopLevelEntry[] = [];
-  let topIndex = 0;
-  let topDone = false;
-  let draining: ReadAhead<ListedObject[]> | undefined;
-
-  /** Reads top-level entries into the window, starting sub-listings, up to the bounds. */
-  const fill = async (): Promise<void> => {
-    while (!topDone && prefixesAhead < concurrency && objectsAhead < (pageSize ?? 1000)) {
-      const entry = topPage[topIndex];
-      if (entry === undefined) {
-        const next = await top.next();
-        if (next.done) topDone = true;
-        else [topPage, topIndex] = [next.value, 0];
-        continue;
-      }
-      topIndex++;
-      if (entry.kind === "object") {
-        window.push(entry);
-        objectsAhead++;
-      } else {
-        const sub = { bucket, prefix, subPrefix: entry.prefix, pageSize, signal, schedule };
-        const pages = new ReadAhead(listObjectPages(s3, sub), share);
-        open.push(pages);
-        window.push({ kind: "prefix", pages });
-        prefixesAhead++;
-      }
-    }
-  };
-
-  try {
-    for (;;) {
-      await fill();
-      const head = window.shift();
-      if (head === undefined) return;
-      if (head.kind === "object") {
-        objectsAhead--;
-        yield head.object;
-        continue;
-      }
-      prefixesAhead--;
-      draining = head.pages;
-      await fill(); // start the next sub-listing while this one drains
-      for await (const page of head.pages) {
-        pokeAll();
-        yield* page;
-      }
-      open.shift(); // head.pages, drained: the budget passes to the next sub-listing
-      pokeAll();
-      draining = undefined;
-    }
-  } finally {
-    controller.abort();
-    const open = window.flatMap((p) => (p.kind === "prefix" ? [p.pages] : []));
-    if (draining) open.push(draining);
-    await Promise.all([top.return(), ...open.map((pages) => pages.return())]);
-  }
 }

@@ -36,66 +36,91 @@ export async function* planJobs(
   deps: PlanDeps,
   stats: PlanStats,
 ): AsyncGenerator<CopyJob, void, undefined> {
-  const srcPrefix = listingPrefix(mapping.srcPrefix);
-  const dstPrefix = listingPrefix(mapping.desPrefix);
-  const concurrency = deps.listConcurrency ?? 8;
-  const toJob = (o: ListedObject): CopyJob => {
-    const size = (o as Partial<Forced>).realSize ?? o.size;
-    stats.jobs++;
-    stats.bytes += size;
-    return {
-      srcBucket: mapping.srcBucket,
-      srcKey: srcPrefix + o.key,
-      dstBucket: mapping.desBucket,
-      dstKey: dstPrefix + o.key,
-      size,
-      versionId: (o as Partial<VersionedObject>).versionId,
-    };
+  const plan: Plan = {
+    mapping,
+    deps,
+    stats,
+    srcPrefix: listingPrefix(mapping.srcPrefix),
+    dstPrefix: listingPrefix(mapping.desPrefix),
   };
-  async function* kept(objects: AsyncIterable<ListedObject>): AsyncGenerator<ListedObject> {
-    for await (const o of objects) {
-      if (deps.ignore(mapping.srcBucket, srcPrefix + o.key)) {
-        stats.ignored++;
-        continue;
-      }
-      const copied = deps.copiedVersions?.get(srcPrefix + o.key);
-      const versionId = (o as Partial<VersionedObject>).versionId;
-      if (copied !== undefined && versionId !== undefined && copied !== versionId) {
-        // A new version with the same size must still be copied: give the diff a size no
-        // destination object has, so it comes out in order like any other difference.
-        stats.versionChanged++;
-        const forced: Forced = { ...o, size: -1, realSize: o.size };
-        yield forced;
-        continue;
-      }
-      yield o;
-    }
-  }
-  const source =
-    deps.copiedVersions === undefined
-      ? listObjectsParallel(deps.source, {
-          bucket: mapping.srcBucket,
-          prefix: srcPrefix,
-          concurrency,
-          signal: deps.signal,
-        })
-      : listLatestVersions(deps.source, {
-          bucket: mapping.srcBucket,
-          prefix: srcPrefix,
-          signal: deps.signal,
-        });
+  const source = kept(plan, listSource(plan));
   const destination = listObjectsParallel(deps.destination, {
     bucket: mapping.desBucket,
-    prefix: dstPrefix,
-    concurrency,
+    prefix: plan.dstPrefix,
+    concurrency: deps.listConcurrency ?? 8,
     signal: deps.signal,
   });
-  for await (const entry of diffListings(kept(source), destination, {
+  for await (const entry of diffListings(source, destination, {
     compare: deps.compare,
     stats,
   })) {
-    yield toJob(entry.source);
+    yield toJob(plan, entry.source);
   }
+}
+
+/** One {@link planJobs} call: its inputs and the listing prefixes of both sides. */
+interface Plan {
+  readonly mapping: BucketMapping;
+  readonly deps: PlanDeps;
+  readonly stats: PlanStats;
+  readonly srcPrefix: string;
+  readonly dstPrefix: string;
+}
+
+/** The source side: its current objects, or in version mode its latest versions. */
+function listSource({ mapping, deps, srcPrefix }: Plan): AsyncIterable<ListedObject> {
+  return deps.copiedVersions === undefined
+    ? listObjectsParallel(deps.source, {
+        bucket: mapping.srcBucket,
+        prefix: srcPrefix,
+        concurrency: deps.listConcurrency ?? 8,
+        signal: deps.signal,
+      })
+    : listLatestVersions(deps.source, {
+        bucket: mapping.srcBucket,
+        prefix: srcPrefix,
+        signal: deps.signal,
+      });
+}
+
+/** The source objects minus the ignored ones, with changed versions forced to differ. */
+async function* kept(
+  plan: Plan,
+  objects: AsyncIterable<ListedObject>,
+): AsyncGenerator<ListedObject> {
+  const { mapping, deps, stats, srcPrefix } = plan;
+  for await (const o of objects) {
+    if (deps.ignore(mapping.srcBucket, srcPrefix + o.key)) {
+      stats.ignored++;
+      continue;
+    }
+    const copied = deps.copiedVersions?.get(srcPrefix + o.key);
+    const versionId = (o as Partial<VersionedObject>).versionId;
+    if (copied !== undefined && versionId !== undefined && copied !== versionId) {
+      // A new version with the same size must still be copied: give the diff a size no
+      // destination object has, so it comes out in order like any other difference.
+      stats.versionChanged++;
+      const forced: Forced = { ...o, size: -1, realSize: o.size };
+      yield forced;
+      continue;
+    }
+    yield o;
+  }
+}
+
+/** The copy job of a source object the diff found missing or different; counted. */
+function toJob({ mapping, stats, srcPrefix, dstPrefix }: Plan, o: ListedObject): CopyJob {
+  const size = (o as Partial<Forced>).realSize ?? o.size;
+  stats.jobs++;
+  stats.bytes += size;
+  return {
+    srcBucket: mapping.srcBucket,
+    srcKey: srcPrefix + o.key,
+    dstBucket: mapping.desBucket,
+    dstKey: dstPrefix + o.key,
+    size,
+    versionId: (o as Partial<VersionedObject>).versionId,
+  };
 }
 
 /** A source object whose version changed since it was copied (see `kept`). */

@@ -1,19 +1,18 @@
-import { resolve } from "node:path";
 import { ConfigError } from "../errors.js";
 import {
-  type ChecksumMode,
-  type Config,
-  type DestinationSse,
-  type JobType,
-  type LogLevel,
-  STORAGE_CLASSES,
-} from "./config-types.js";
-import { bucketNameProblem, FieldReader, REGION_PATTERN } from "./field-parsers.js";
-
-const MIB = 1024 * 1024;
-/** S3's smallest part (all but the last) and largest single PUT / part. */
-const MIN_PART_MB = 5;
-const MAX_PART_MB = 5 * 1024;
+  readCopyLimits,
+  readDestinationEncryption,
+  readEndpoints,
+  readIgnoreList,
+  readInstanceMetadataEndpoint,
+  readJobTypeAndNames,
+  readLogLevel,
+  readPartAndMemorySizes,
+  readRegion,
+  readVersionIdFlags,
+} from "./config-sections.js";
+import type { ChecksumMode, Config } from "./config-types.js";
+import { FieldReader } from "./field-parsers.js";
 
 /** Every ini key this project reads. Unknown keys are an error (a typo must not pass silently). */
 export const CONFIG_KEYS = [
@@ -55,15 +54,6 @@ export const CONFIG_KEYS = [
 /** Keys of the original tool that mean nothing here; accepted so old files load, with a warning. */
 export const IGNORED_LEGACY_KEYS = ["LocalProfileMode", "ifVerifyMD5Twice", "sqs_queue_name"];
 
-const LOG_LEVELS: Record<string, LogLevel> = {
-  DEBUG: "debug",
-  INFO: "info",
-  WARN: "warn",
-  WARNING: "warn",
-  ERROR: "error",
-  CRITICAL: "error",
-};
-
 /** The result of parsing: the configuration and the non-fatal remarks about it. */
 export interface ParsedConfig {
   readonly config: Readonly<Config>;
@@ -82,6 +72,49 @@ export interface ParsedConfig {
  */
 export function parseConfig(raw: Readonly<Record<string, string>>, baseDir: string): ParsedConfig {
   const r = new FieldReader(raw);
+  const warnings = checkKeysKnown(r, raw);
+  // Read in this order: it is the order of the problems listed in the ConfigError.
+  const names = readJobTypeAndNames(r, baseDir);
+  const sizes = readPartAndMemorySizes(r);
+  const logLevel = readLogLevel(r);
+  const region = readRegion(r);
+  const encryption = readDestinationEncryption(r);
+  const config: Config = {
+    ...names,
+    ...readCopyLimits(r),
+    logLevel,
+    cleanUnfinishedUpload: r.boolean("CleanUnfinishedUpload", false),
+    chunkSizeBytes: sizes.chunkSizeBytes,
+    ...readVersionIdFlags(r),
+    region,
+    endpoints: readEndpoints(r),
+    s3ForcePathStyle: r.boolean("S3ForcePathStyle", false),
+    checksumMode: r.oneOf<ChecksumMode>(
+      "ChecksumMode",
+      ["WHEN_REQUIRED", "WHEN_SUPPORTED"],
+      "WHEN_REQUIRED",
+    ),
+    memoryBudgetBytes: sizes.memoryBudgetBytes,
+    ...encryption,
+    copyObjectTags: r.boolean("CopyObjectTags", false),
+    jobsenderCompare: r.oneOf<"size" | "size+etag">(
+      "JobsenderCompare",
+      ["size", "size+etag"],
+      "size",
+    ),
+    ignoreList: readIgnoreList(r, baseDir),
+    pollWaitSeconds: r.integer("PollWaitSeconds", 20, 0, 20, "seconds"),
+    instanceMetadataEndpoint: readInstanceMetadataEndpoint(r),
+  };
+  if (r.problems.length > 0) throw new ConfigError("invalid configuration", r.problems);
+  return { config: Object.freeze(config), warnings };
+}
+
+/**
+ * Records every unknown key as a problem (a typo must not pass silently) and returns a warning
+ * for each legacy key that is accepted but ignored.
+ */
+function checkKeysKnown(r: FieldReader, raw: Readonly<Record<string, string>>): string[] {
   const warnings: string[] = [];
   for (const key of Object.keys(raw)) {
     if ((CONFIG_KEYS as readonly string[]).includes(key)) continue;
@@ -91,118 +124,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, baseDir: stri
     }
     r.problem(key, raw[key], `a known key${suggest(key)}`);
   }
-
-  const jobType = r.oneOf<JobType>("JobType", ["PUT", "GET"], "PUT");
-  const tableQueueName = r.required(
-    "table_queue_name",
-    "a name of 3-76 characters of A-Z, a-z, 0-9, '_' or '-' (used for the queue and the table)",
-  );
-  if (tableQueueName !== undefined && !/^[A-Za-z0-9_-]{3,76}$/.test(tableQueueName)) {
-    r.problem(
-      "table_queue_name",
-      tableQueueName,
-      "3-76 characters of A-Z, a-z, 0-9, '_' or '-' (an SQS queue and DynamoDB table name, with room for -DLQ)",
-    );
-  }
-  const bucketMapParameter = r.parameterRef("ssm_parameter_bucket", baseDir);
-  const credentialsParameter = r.parameterRef("ssm_parameter_credentials", baseDir);
-
-  const desBucketDefault = r.string("Des_bucket_default", "");
-  if (desBucketDefault !== "") {
-    const why = bucketNameProblem(desBucketDefault);
-    if (why) r.problem("Des_bucket_default", desBucketDefault, why);
-  }
-  const desPrefixDefault = r.string("Des_prefix_default", "");
-
-  const chunkSizeMb = r.integer("ChunkSize", 5, MIN_PART_MB, MAX_PART_MB, "MB");
-  const memoryBudgetMb = r.integer("MemoryBudgetMB", 2048, 8, 1024 * 1024, "MB");
-  if (memoryBudgetMb < chunkSizeMb) {
-    r.problem(
-      "MemoryBudgetMB",
-      String(memoryBudgetMb),
-      `at least ChunkSize (${chunkSizeMb} MB), so one part fits in memory`,
-    );
-  }
-
-  const level = r.text("LoggingLevel");
-  const logLevel = level === undefined ? "info" : LOG_LEVELS[level.toUpperCase()];
-  if (logLevel === undefined) r.problem("LoggingLevel", level, "DEBUG, INFO, WARNING or ERROR");
-
-  const region = r.required("Region", "an AWS region such as us-east-1 (Region or AWS_REGION)");
-  if (region !== undefined && !REGION_PATTERN.test(region)) {
-    r.problem("Region", region, "an AWS region such as us-east-1 or cn-north-1");
-  }
-
-  const destinationSse = r.oneOf<DestinationSse>(
-    "DestinationSse",
-    ["NONE", "AES256", "aws:kms"],
-    "NONE",
-  );
-  const destinationKmsKeyId = r.string("DestinationKmsKeyId", "");
-  if (destinationKmsKeyId !== "" && destinationSse !== "aws:kms") {
-    r.problem(
-      "DestinationKmsKeyId",
-      destinationKmsKeyId,
-      "to be empty unless DestinationSse = aws:kms",
-    );
-  }
-
-  const config: Config = {
-    jobType,
-    tableQueueName: tableQueueName ?? "",
-    queueName: tableQueueName ?? "",
-    dlqName: `${tableQueueName ?? ""}-DLQ`,
-    tableName: tableQueueName ?? "",
-    bucketMapParameter: bucketMapParameter ?? { kind: "ssm", name: "" },
-    credentialsParameter: credentialsParameter ?? { kind: "ssm", name: "" },
-    desBucketDefault,
-    desPrefixDefault,
-    storageClass: r.oneOf("StorageClass", STORAGE_CLASSES, "STANDARD"),
-    resumableThresholdBytes: r.integer("ResumableThreshold", 5, 0, MAX_PART_MB, "MB") * MIB,
-    maxRetry: r.integer("MaxRetry", 10, 0, 100),
-    maxThread: r.integer("MaxThread", 10, 1, 1000),
-    maxParallelFile: r.integer("MaxParallelFile", 5, 1, 1000),
-    jobTimeoutSec: r.integer("JobTimeout", 86_400, 0, 30 * 86_400, "seconds, 0 = no limit"),
-    logLevel: logLevel ?? "info",
-    cleanUnfinishedUpload: r.boolean("CleanUnfinishedUpload", false),
-    chunkSizeBytes: chunkSizeMb * MIB,
-    jobsenderCompareVersionId: r.boolean("JobsenderCompareVersionId", false),
-    updateVersionId: r.boolean("UpdateVersionId", false),
-    getObjectWithVersionId: r.boolean("GetObjectWithVersionId", false),
-    region: region ?? "",
-    endpoints: {
-      s3: r.url("S3Endpoint"),
-      sqs: r.url("SqsEndpoint"),
-      dynamodb: r.url("DynamoDbEndpoint"),
-      ssm: r.url("SsmEndpoint"),
-    },
-    s3ForcePathStyle: r.boolean("S3ForcePathStyle", false),
-    checksumMode: r.oneOf<ChecksumMode>(
-      "ChecksumMode",
-      ["WHEN_REQUIRED", "WHEN_SUPPORTED"],
-      "WHEN_REQUIRED",
-    ),
-    memoryBudgetBytes: memoryBudgetMb * MIB,
-    destinationSse,
-    destinationKmsKeyId,
-    copyObjectTags: r.boolean("CopyObjectTags", false),
-    jobsenderCompare: r.oneOf<"size" | "size+etag">(
-      "JobsenderCompare",
-      ["size", "size+etag"],
-      "size",
-    ),
-    ignoreList: {
-      path: resolve(baseDir, r.text("IgnoreListFile") ?? "s3_migration_ignore_list.txt"),
-      required: r.text("IgnoreListFile") !== undefined,
-    },
-    pollWaitSeconds: r.integer("PollWaitSeconds", 20, 0, 20, "seconds"),
-    instanceMetadataEndpoint:
-      r.text("InstanceMetadataEndpoint")?.toLowerCase() === "none"
-        ? undefined
-        : (r.url("InstanceMetadataEndpoint") ?? "http://169.254.169.254"),
-  };
-  if (r.problems.length > 0) throw new ConfigError("invalid configuration", r.problems);
-  return { config: Object.freeze(config), warnings };
+  return warnings;
 }
 
 function suggest(key: string): string {

@@ -45,48 +45,65 @@ export function parseBucketMap(text: string, source: string): BucketMapping[] {
   const problems: ConfigProblem[] = [];
   const mappings: BucketMapping[] = [];
   doc.forEach((entry: unknown, i) => {
-    const at = `bucket map[${i}]`;
-    if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
-      problems.push({ key: at, value: describe(entry), expected: "an object" });
-      return;
-    }
-    const e = entry as Record<string, unknown>;
-    for (const field of Object.keys(e)) {
-      if (!(MAPPING_FIELDS as readonly string[]).includes(field)) {
-        problems.push({
-          key: `${at}.${field}`,
-          value: describe(e[field]),
-          expected: `one of ${MAPPING_FIELDS.join(", ")}`,
-        });
-      }
-    }
-    const bucket = (field: "src_bucket" | "des_bucket"): string => {
-      const v = e[field];
-      const why = typeof v === "string" ? bucketNameProblem(v) : "an S3 bucket name (a string)";
-      if (why) problems.push({ key: `${at}.${field}`, value: describe(v), expected: why });
-      return typeof v === "string" ? v : "";
-    };
-    const prefix = (field: "src_prefix" | "des_prefix"): string => {
-      const v = e[field] ?? "";
-      if (typeof v !== "string" || Buffer.byteLength(v) > 1024 || v.startsWith("/")) {
-        problems.push({
-          key: `${at}.${field}`,
-          value: describe(v),
-          expected:
-            'a key prefix string ("" for the whole bucket, no leading "/", at most 1,024 bytes)',
-        });
-        return "";
-      }
-      return v;
-    };
-    mappings.push({
-      srcBucket: bucket("src_bucket"),
-      srcPrefix: prefix("src_prefix"),
-      desBucket: bucket("des_bucket"),
-      desPrefix: prefix("des_prefix"),
-    });
+    const mapping = readMapping(entry, `bucket map[${i}]`, problems);
+    if (mapping !== undefined) mappings.push(mapping);
   });
   if (problems.length > 0) throw new ConfigError(`invalid bucket map ${source}`, problems);
+  problems.push(...overlapProblems(mappings));
+  if (problems.length > 0) throw new ConfigError(`invalid bucket map ${source}`, problems);
+  return mappings;
+}
+
+/** One bucket-map entry, its problems added to `problems` (`at` names it in them). */
+function readMapping(
+  entry: unknown,
+  at: string,
+  problems: ConfigProblem[],
+): BucketMapping | undefined {
+  if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+    problems.push({ key: at, value: describe(entry), expected: "an object" });
+    return undefined;
+  }
+  const e = entry as Record<string, unknown>;
+  for (const field of Object.keys(e)) {
+    if (!(MAPPING_FIELDS as readonly string[]).includes(field)) {
+      problems.push({
+        key: `${at}.${field}`,
+        value: describe(e[field]),
+        expected: `one of ${MAPPING_FIELDS.join(", ")}`,
+      });
+    }
+  }
+  const bucket = (field: "src_bucket" | "des_bucket"): string => {
+    const v = e[field];
+    const why = typeof v === "string" ? bucketNameProblem(v) : "an S3 bucket name (a string)";
+    if (why) problems.push({ key: `${at}.${field}`, value: describe(v), expected: why });
+    return typeof v === "string" ? v : "";
+  };
+  const prefix = (field: "src_prefix" | "des_prefix"): string => {
+    const v = e[field] ?? "";
+    if (typeof v !== "string" || Buffer.byteLength(v) > 1024 || v.startsWith("/")) {
+      problems.push({
+        key: `${at}.${field}`,
+        value: describe(v),
+        expected:
+          'a key prefix string ("" for the whole bucket, no leading "/", at most 1,024 bytes)',
+      });
+      return "";
+    }
+    return v;
+  };
+  return {
+    srcBucket: bucket("src_bucket"),
+    srcPrefix: prefix("src_prefix"),
+    desBucket: bucket("des_bucket"),
+    desPrefix: prefix("des_prefix"),
+  };
+}
+
+/** Entries whose destination overlaps an earlier entry's: two sources would overwrite each other. */
+function overlapProblems(mappings: readonly BucketMapping[]): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
   mappings.forEach((m, i) => {
     const j = mappings.findIndex(
       (o, k) => k < i && overlaps(o.desBucket, o.desPrefix, m.desBucket, m.desPrefix),
@@ -99,8 +116,7 @@ export function parseBucketMap(text: string, source: string): BucketMapping[] {
       });
     }
   });
-  if (problems.length > 0) throw new ConfigError(`invalid bucket map ${source}`, problems);
-  return mappings;
+  return problems;
 }
 
 /**
@@ -130,28 +146,53 @@ export function parseCredentials(text: string, source: string): SideCredentials 
       });
     }
   }
-  const secretField = (field: string, pattern: RegExp, expected: string): string => {
-    const v = d[field];
-    if (typeof v !== "string" || !pattern.test(v)) {
-      problems.push({
-        key: `credentials.${field}`,
-        value: v === undefined ? undefined : "(hidden)",
-        expected,
-      });
-      return "";
-    }
-    return v;
-  };
   const accessKeyId = secretField(
+    d,
     "aws_access_key_id",
     /^[A-Z0-9]{16,128}$/,
     "an access key id (16-128 characters A-Z, 0-9)",
+    problems,
   );
   const secretAccessKey = secretField(
+    d,
     "aws_secret_access_key",
     /^\S{16,128}$/,
     "a secret access key (16-128 characters, no spaces)",
+    problems,
   );
+  problems.push(...regionAndEndpointProblems(d));
+  if (problems.length > 0) throw new ConfigError(`invalid credentials ${source}`, problems);
+  return {
+    accessKeyId,
+    secretAccessKey,
+    region: d.region as string,
+    endpoint: d.endpoint as string | undefined,
+  };
+}
+
+/** A secret field of the credentials document; a problem never shows its value. */
+function secretField(
+  d: Record<string, unknown>,
+  field: string,
+  pattern: RegExp,
+  expected: string,
+  problems: ConfigProblem[],
+): string {
+  const v = d[field];
+  if (typeof v !== "string" || !pattern.test(v)) {
+    problems.push({
+      key: `credentials.${field}`,
+      value: v === undefined ? undefined : "(hidden)",
+      expected,
+    });
+    return "";
+  }
+  return v;
+}
+
+/** The credentials document's `region` (required) and `endpoint` (optional) problems. */
+function regionAndEndpointProblems(d: Record<string, unknown>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
   const region = d.region;
   if (typeof region !== "string" || !REGION_PATTERN.test(region)) {
     problems.push({
@@ -171,13 +212,7 @@ export function parseCredentials(text: string, source: string): SideCredentials 
       expected: "an http:// or https:// URL, or no endpoint field",
     });
   }
-  if (problems.length > 0) throw new ConfigError(`invalid credentials ${source}`, problems);
-  return {
-    accessKeyId,
-    secretAccessKey,
-    region: region as string,
-    endpoint: endpoint as string | undefined,
-  };
+  return problems;
 }
 
 function parseJson(text: string, what: string, expected: string, showText = true): unknown {

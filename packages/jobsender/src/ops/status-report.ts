@@ -64,15 +64,7 @@ export async function scanStatusTable(
     options.now.getTime() - (options.rateWindowMinutes ?? 10) * 60_000,
   ).toISOString();
   const keep = options.keepFailures ?? 10;
-  const zero = (): StateTotals => ({ count: 0, bytes: 0 });
-  const summary: TableSummary = {
-    done: zero(),
-    running: zero(),
-    failed: zero(),
-    other: zero(),
-    recent: zero(),
-    failures: [],
-  };
+  const summary = emptySummary();
   let startKey: Record<string, AttributeValue> | undefined;
   do {
     const page = await db.send(
@@ -85,38 +77,61 @@ export async function scanStatusTable(
       }),
       { abortSignal: options.signal },
     );
-    for (const item of page.Items ?? []) {
-      const status = str(item.status);
-      const size = num(item.sizeBytes);
-      const endTime = str(item.endTime);
-      const totals =
-        status === "done" || status === "running" || status === "failed"
-          ? summary[status]
-          : summary.other;
-      totals.count++;
-      totals.bytes += size;
-      if (status === "done" && endTime >= windowStart) {
-        summary.recent.count++;
-        summary.recent.bytes += size;
-      }
-      if (status === "failed") {
-        keepNewest(
-          summary.failures,
-          {
-            srcBucket: str(item.srcBucket),
-            srcKey: str(item.srcKey),
-            endTime,
-            errorClass: str(item.errorClass),
-            attempts: num(item.attempts),
-            lastError: str(item.lastError),
-          },
-          keep,
-        );
-      }
-    }
+    for (const item of page.Items ?? []) countItem(summary, item, windowStart, keep);
     startKey = page.LastEvaluatedKey;
   } while (startKey !== undefined && Object.keys(startKey).length > 0);
   return summary;
+}
+
+function emptySummary(): TableSummary {
+  const zero = (): StateTotals => ({ count: 0, bytes: 0 });
+  return {
+    done: zero(),
+    running: zero(),
+    failed: zero(),
+    other: zero(),
+    recent: zero(),
+    failures: [],
+  };
+}
+
+/**
+ * Adds one status item to the summary: its state's totals, the rate window if it finished
+ * since `windowStart` (ISO time), and the recent failures (at most `keep`).
+ */
+function countItem(
+  summary: TableSummary,
+  item: Record<string, AttributeValue>,
+  windowStart: string,
+  keep: number,
+): void {
+  const status = str(item.status);
+  const size = num(item.sizeBytes);
+  const endTime = str(item.endTime);
+  const totals =
+    status === "done" || status === "running" || status === "failed"
+      ? summary[status]
+      : summary.other;
+  totals.count++;
+  totals.bytes += size;
+  if (status === "done" && endTime >= windowStart) {
+    summary.recent.count++;
+    summary.recent.bytes += size;
+  }
+  if (status === "failed") {
+    keepNewest(
+      summary.failures,
+      {
+        srcBucket: str(item.srcBucket),
+        srcKey: str(item.srcKey),
+        endTime,
+        errorClass: str(item.errorClass),
+        attempts: num(item.attempts),
+        lastError: str(item.lastError),
+      },
+      keep,
+    );
+  }
 }
 
 /** Inserts `failure` into `list` (newest first) and trims it to `keep` entries. */

@@ -1,10 +1,11 @@
-import { createHash } from "node:crypto";
-import { GetObjectCommand } from "@aws-sdk/client-s3";
 import type { BucketMapping } from "@s3-migration/common";
 import { compareEtags } from "../etag-compare.js";
 import { compareKeys } from "../key-order.js";
 import { type ListedObject, listingPrefix, type S3Send } from "../list-bucket.js";
-import { listObjectsParallel } from "../parallel-listing.js";
+import { listObjectsParallel, type ParallelListOptions } from "../parallel-listing.js";
+import { type ComparedSides, DeepComparisons } from "./deep-compare.js";
+
+export { md5OfObject } from "./deep-compare.js";
 
 /** How a destination differs from its source at one key. */
 export type VerifyKind =
@@ -69,23 +70,6 @@ export interface VerifyDeps {
   readonly signal?: AbortSignal | undefined;
 }
 
-/** MD5 (hex) of an object's bytes, streamed. */
-export async function md5OfObject(
-  s3: S3Send,
-  bucket: string,
-  key: string,
-  signal?: AbortSignal,
-): Promise<string> {
-  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), {
-    abortSignal: signal,
-  });
-  const hash = createHash("md5");
-  if (out.Body !== undefined) {
-    for await (const chunk of out.Body as AsyncIterable<Uint8Array>) hash.update(chunk);
-  }
-  return hash.digest("hex");
-}
-
 /**
  * Compares one bucket-map entry's source and destination in one streaming merge of both
  * listings (UTF-8 key order, memory independent of the object count) and yields every
@@ -102,115 +86,136 @@ export async function* verifyMapping(
   deps: VerifyDeps,
   stats: VerifyStats,
 ): AsyncGenerator<VerifyDifference, void, undefined> {
-  const srcPrefix = listingPrefix(mapping.srcPrefix);
-  const dstPrefix = listingPrefix(mapping.desPrefix);
-  const concurrency = deps.listConcurrency ?? 8;
-  const deepLimit = Math.max(1, deps.deepConcurrency ?? 4);
-  const withEtag = deps.compareEtags ?? true;
-  const base = { srcBucket: mapping.srcBucket, dstBucket: mapping.desBucket };
-  const src = listObjectsParallel(deps.source, {
-    bucket: mapping.srcBucket,
-    prefix: srcPrefix,
-    concurrency,
+  const sides: ComparedSides = {
+    source: deps.source,
+    destination: deps.destination,
+    srcBucket: mapping.srcBucket,
+    dstBucket: mapping.desBucket,
+    srcPrefix: listingPrefix(mapping.srcPrefix),
+    dstPrefix: listingPrefix(mapping.desPrefix),
     signal: deps.signal,
-  })[Symbol.asyncIterator]();
-  const dst = listObjectsParallel(deps.destination, {
-    bucket: mapping.desBucket,
-    prefix: dstPrefix,
-    concurrency,
+  };
+  const verification: Verification = {
+    sides,
+    stats,
+    withEtag: deps.compareEtags ?? true,
+    deep: deps.deep ?? false,
+    comparisons: new DeepComparisons(sides, stats, Math.max(1, deps.deepConcurrency ?? 4)),
+  };
+  const listing = (bucket: string, prefix: string): ParallelListOptions => ({
+    bucket,
+    prefix,
+    concurrency: deps.listConcurrency ?? 8,
     signal: deps.signal,
-  })[Symbol.asyncIterator]();
-  const next = async (it: AsyncIterator<ListedObject>, side: "source" | "destination") => {
-    const r = await it.next();
-    if (r.done) return undefined;
-    if (side === "source") stats.sourceObjects++;
-    else stats.destinationObjects++;
-    return r.value;
-  };
-  const inFlight = new Set<Promise<VerifyDifference | undefined>>();
-  const settled: (VerifyDifference | undefined)[] = [];
-  const deepCompare = (s: ListedObject, d: ListedObject) => {
-    const p = (async () => {
-      const [srcMd5, dstMd5] = await Promise.all([
-        md5OfObject(deps.source, mapping.srcBucket, srcPrefix + s.key, deps.signal),
-        md5OfObject(deps.destination, mapping.desBucket, dstPrefix + d.key, deps.signal),
-      ]);
-      stats.deepCompared++;
-      if (srcMd5 === dstMd5) return undefined;
-      return {
-        ...base,
-        kind: "content-differs" as const,
-        srcKey: srcPrefix + s.key,
-        dstKey: dstPrefix + d.key,
-        srcSize: s.size,
-        dstSize: d.size,
-        srcMd5,
-        dstMd5,
-      };
-    })();
-    const tracked = p.then((r) => {
-      inFlight.delete(tracked);
-      settled.push(r);
-      return r;
-    });
-    // Marked handled here; a failure still surfaces through the race/all that awaits it.
-    tracked.catch(() => undefined);
-    inFlight.add(tracked);
-  };
-  function* drainSettled(): Generator<VerifyDifference> {
-    for (const r of settled.splice(0)) {
-      if (r === undefined) stats.identical++;
-      else {
-        stats.differences++;
-        yield r;
-      }
-    }
-  }
-  const differ = (kind: VerifyKind, s?: ListedObject, d?: ListedObject): VerifyDifference => {
-    stats.differences++;
-    return {
-      ...base,
-      kind,
-      srcKey: s && srcPrefix + s.key,
-      dstKey: d && dstPrefix + d.key,
-      srcSize: s?.size,
-      dstSize: d?.size,
-      srcEtag: s?.etag,
-      dstEtag: d?.etag,
-    };
-  };
+  });
+  const src = openCursor(deps.source, listing(sides.srcBucket, sides.srcPrefix), () => {
+    stats.sourceObjects++;
+  });
+  const dst = openCursor(deps.destination, listing(sides.dstBucket, sides.dstPrefix), () => {
+    stats.destinationObjects++;
+  });
   try {
-    let [s, d] = await Promise.all([next(src, "source"), next(dst, "destination")]);
-    while (s !== undefined || d !== undefined) {
-      const order = s === undefined ? 1 : d === undefined ? -1 : compareKeys(s.key, d.key);
-      if (order < 0 && s !== undefined) {
-        yield differ("missing", s);
-        s = await next(src, "source");
-        continue;
-      }
-      if (order > 0 && d !== undefined) {
-        yield differ("destination-only", undefined, d);
-        d = await next(dst, "destination");
-        continue;
-      }
-      if (s === undefined || d === undefined) break;
-      const etags = withEtag ? compareEtags(s.etag, d.etag) : "incomparable";
-      if (s.size !== d.size) yield differ("size-differs", s, d);
-      else if (etags === "different") yield differ("etag-differs", s, d);
-      else {
-        if (etags === "incomparable") stats.etagIncomparable++;
-        if (deps.deep) {
-          while (inFlight.size >= deepLimit) await Promise.race(inFlight);
-          yield* drainSettled();
-          deepCompare(s, d);
-        } else stats.identical++;
-      }
-      [s, d] = await Promise.all([next(src, "source"), next(dst, "destination")]);
-    }
-    await Promise.all(inFlight);
-    yield* drainSettled();
+    yield* walkListings(verification, src, dst);
+    yield* verification.comparisons.finish();
   } finally {
-    await Promise.allSettled(inFlight);
-    await Promise.all([src.return?.(), dst.return?.()]);
+    await verification.comparisons.settle();
+    await Promise.all([src.close(), dst.close()]);
   }
+}
+
+/**
+ * Merges the two key-ordered listings: a key on one side only is a difference at once, a key on
+ * both sides goes to {@link compareSameKey}.
+ */
+async function* walkListings(
+  v: Verification,
+  src: Cursor,
+  dst: Cursor,
+): AsyncGenerator<VerifyDifference, void, undefined> {
+  let [s, d] = await Promise.all([src.next(), dst.next()]);
+  while (s !== undefined || d !== undefined) {
+    const order = s === undefined ? 1 : d === undefined ? -1 : compareKeys(s.key, d.key);
+    if (order < 0 && s !== undefined) {
+      yield difference(v, "missing", s);
+      s = await src.next();
+      continue;
+    }
+    if (order > 0 && d !== undefined) {
+      yield difference(v, "destination-only", undefined, d);
+      d = await dst.next();
+      continue;
+    }
+    if (s === undefined || d === undefined) break;
+    yield* compareSameKey(v, s, d);
+    [s, d] = await Promise.all([src.next(), dst.next()]);
+  }
+}
+
+/** What the steps of one {@link verifyMapping} share. */
+interface Verification {
+  readonly sides: ComparedSides;
+  readonly stats: VerifyStats;
+  /** Compare ETags where comparable (`VerifyDeps.compareEtags`). */
+  readonly withEtag: boolean;
+  /** Hash the content of equal-looking objects (`VerifyDeps.deep`). */
+  readonly deep: boolean;
+  readonly comparisons: DeepComparisons;
+}
+
+/** One side's listing, read one object at a time and counted into the stats. */
+interface Cursor {
+  /** The next object, or `undefined` at the end. */
+  next(): Promise<ListedObject | undefined>;
+  /** Stops the listing (its requests in flight are aborted). */
+  close(): Promise<unknown>;
+}
+
+function openCursor(s3: S3Send, options: ParallelListOptions, counted: () => void): Cursor {
+  const it = listObjectsParallel(s3, options)[Symbol.asyncIterator]();
+  return {
+    next: async () => {
+      const r = await it.next();
+      if (r.done) return undefined;
+      counted();
+      return r.value;
+    },
+    close: async () => it.return?.(),
+  };
+}
+
+/** Compares two objects at the same relative key: size, then ETag, then (with `deep`) content. */
+async function* compareSameKey(
+  v: Verification,
+  s: ListedObject,
+  d: ListedObject,
+): AsyncGenerator<VerifyDifference, void, undefined> {
+  const etags = v.withEtag ? compareEtags(s.etag, d.etag) : "incomparable";
+  if (s.size !== d.size) yield difference(v, "size-differs", s, d);
+  else if (etags === "different") yield difference(v, "etag-differs", s, d);
+  else {
+    if (etags === "incomparable") v.stats.etagIncomparable++;
+    if (v.deep) yield* v.comparisons.add(s, d);
+    else v.stats.identical++;
+  }
+}
+
+/** A difference found from the listings alone, counted into the stats. */
+function difference(
+  v: Verification,
+  kind: VerifyKind,
+  s?: ListedObject,
+  d?: ListedObject,
+): VerifyDifference {
+  v.stats.differences++;
+  return {
+    srcBucket: v.sides.srcBucket,
+    dstBucket: v.sides.dstBucket,
+    kind,
+    srcKey: s && v.sides.srcPrefix + s.key,
+    dstKey: d && v.sides.dstPrefix + d.key,
+    srcSize: s?.size,
+    dstSize: d?.size,
+    srcEtag: s?.etag,
+    dstEtag: d?.etag,
+  };
 }
