@@ -120,6 +120,82 @@ describe("parseJobMessage", () => {
     expect(parseJobMessage(removal, EVENTS).kind).toBe("ignore");
   });
 
+  it("copies the good records of an event and returns the bad ones with their index and problem", () => {
+    // Prepare: 300 records; one without a key, one with a key that is not URL encoding.
+    const records = Array.from({ length: 300 }, (_, i) => ({ key: `k/${i}` }));
+    const parsed = JSON.parse(s3Event(records));
+    delete parsed.Records[17].s3.object.key;
+    parsed.Records[240].s3.object.key = "bad%E0%A4%A";
+    // Act
+    const result = parseJobMessage(JSON.stringify(parsed), EVENTS);
+    // Assess
+    expect(result.kind === "jobs" && result.jobs).toHaveLength(298);
+    expect(result.kind === "jobs" && result.jobs.map((j) => j.srcKey)).not.toContain("k/240");
+    const rejected = result.kind === "jobs" ? (result.rejected ?? []) : [];
+    expect(rejected.map((r) => [r.index, r.error.name, r.error.message])).toEqual([
+      [17, "MessageError", "S3 event Records[17].s3.object.key is missing"],
+      [
+        240,
+        "MessageError",
+        expect.stringMatching(
+          /^S3 event Records\[240\]\.s3\.object\.key: .*URL encoding.*bad%E0%A4%A/,
+        ),
+      ],
+    ]);
+  });
+
+  it.each([
+    ["a record that is not an object", "just a string", /Records\[1\] is not an object/],
+    [
+      "a record without a bucket",
+      { eventName: "ObjectCreated:Put", s3: { object: { key: "k", size: 1 } } },
+      /Records\[1\]\.s3\.bucket\.name is missing/,
+    ],
+    [
+      "a record with a negative size",
+      {
+        eventName: "ObjectCreated:Put",
+        s3: { bucket: { name: "b" }, object: { key: "k", size: -1 } },
+      },
+      /Records\[1\]\.s3\.object\.size/,
+    ],
+  ])("rejects only %s, keeping the rest of the event", (_what, bad, pattern) => {
+    // Prepare
+    const doc = JSON.parse(s3Event([{ key: "good-0" }, { key: "x" }, { key: "good-2" }]));
+    doc.Records[1] = bad;
+    // Act
+    const result = parseJobMessage(JSON.stringify(doc), EVENTS);
+    // Assess
+    expect(result.kind === "jobs" && result.jobs.map((j) => j.srcKey)).toEqual([
+      "good-0",
+      "good-2",
+    ]);
+    const rejected = result.kind === "jobs" ? (result.rejected ?? []) : [];
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]?.index).toBe(1);
+    expect(rejected[0]?.error.message).toMatch(pattern);
+  });
+
+  it("returns no rejected list for an event whose records are all good", () => {
+    expect(parseJobMessage(s3Event([{ key: "a" }, { key: "b" }]), EVENTS)).not.toHaveProperty(
+      "rejected",
+    );
+  });
+
+  it("throws a MessageError naming the problems when no record of an event can be copied", () => {
+    // Prepare: two bad creations and a removal (nothing to copy, something wrong).
+    const body = s3Event([
+      { key: "bad%E0" },
+      { key: "gone", eventName: "ObjectRemoved:Delete" },
+      { key: "bad%ZZ" },
+    ]);
+    // Act / Assess
+    expect(() => parseJobMessage(body, EVENTS)).toThrow(MessageError);
+    expect(() => parseJobMessage(body, EVENTS)).toThrow(
+      /no record that can be copied \(2 of 3 rejected\): S3 event Records\[0\].*; S3 event Records\[2\]/,
+    );
+  });
+
   it.each([
     ["not JSON", "{oops", /not JSON/],
     ["a JSON array", "[1]", /not a JSON object/],

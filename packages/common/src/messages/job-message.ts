@@ -14,9 +14,22 @@ export interface CopyJob {
   readonly etag?: string | undefined;
 }
 
+/** An S3 event record that cannot be copied; the other records of its event still are. */
+export interface RejectedRecord {
+  /** Position of the record in the event's `Records` list (0-based). */
+  readonly index: number;
+  /** What is wrong with it, naming the field (`S3 event Records[3].s3.object.key is missing`). */
+  readonly error: MessageError;
+}
+
 /** What one queue message asks for. */
 export type ParsedMessage =
-  | { readonly kind: "jobs"; readonly jobs: readonly CopyJob[] }
+  | {
+      readonly kind: "jobs";
+      readonly jobs: readonly CopyJob[];
+      /** Records of an S3 event that cannot be read (absent when there are none). */
+      readonly rejected?: readonly RejectedRecord[] | undefined;
+    }
   /** `s3:TestEvent`, or an event whose records are not object creations: delete and ignore. */
   | { readonly kind: "ignore"; readonly reason: string };
 
@@ -86,6 +99,11 @@ export function decodeEventKey(encoded: string): string {
  * records, possibly wrapped in an SNS notification) or an S3 test event. Anything else throws a
  * {@link MessageError} naming what is wrong; it never crashes the caller with a TypeError.
  *
+ * An S3 event record that cannot be read (no bucket or key, a size that is not a whole number,
+ * a key that is not valid URL encoding) does not sink its event: it is returned in `rejected`
+ * beside the jobs of the good records. An event with no good record at all (every
+ * `ObjectCreated` record, or every record, rejected) throws a {@link MessageError}.
+ *
  * @example
  * const parsed = parseJobMessage(message.Body ?? "", { desBucketDefault: "dst", desPrefixDefault: "" });
  * if (parsed.kind === "jobs") for (const job of parsed.jobs) await copy(job);
@@ -152,36 +170,70 @@ function parseEvent(records: unknown, events: EventDestination): ParsedMessage {
     throw new MessageError("S3 event received but Des_bucket_default is not configured");
   }
   const jobs: CopyJob[] = [];
-  records.forEach((record: unknown, i) => {
-    if (!isRecord(record)) throw new MessageError(`S3 event Records[${i}] is not an object`);
-    const name = record.eventName;
-    if (typeof name !== "string" || !name.startsWith("ObjectCreated:")) return;
-    const s3 = isRecord(record.s3) ? record.s3 : {};
-    const bucket = isRecord(s3.bucket) ? s3.bucket.name : undefined;
-    const object = isRecord(s3.object) ? s3.object : {};
-    const { key, size, eTag, versionId } = object;
-    if (typeof bucket !== "string" || bucket === "") {
-      throw new MessageError(`S3 event Records[${i}].s3.bucket.name is missing`);
+  const rejected: RejectedRecord[] = [];
+  records.forEach((record: unknown, index) => {
+    try {
+      const job = parseEventRecord(record, index, events);
+      if (job !== undefined) jobs.push(job);
+    } catch (err) {
+      if (!(err instanceof MessageError)) throw err;
+      rejected.push({ index, error: err });
     }
-    if (typeof key !== "string" || key === "") {
-      throw new MessageError(`S3 event Records[${i}].s3.object.key is missing`);
-    }
-    if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
-      throw new MessageError(`S3 event Records[${i}].s3.object.size must be a whole number ≥ 0`);
-    }
-    const srcKey = decodeEventKey(key);
-    jobs.push({
-      srcBucket: bucket,
-      srcKey,
-      dstBucket: events.desBucketDefault,
-      dstKey: joinKey(events.desPrefixDefault, srcKey),
-      size,
-      versionId: typeof versionId === "string" && versionId !== "" ? versionId : undefined,
-      etag: typeof eTag === "string" && eTag !== "" ? eTag.replace(/"/g, "") : undefined,
-    });
   });
-  if (jobs.length === 0) return { kind: "ignore", reason: "no ObjectCreated records" };
-  return { kind: "jobs", jobs };
+  if (jobs.length > 0)
+    return rejected.length > 0 ? { kind: "jobs", jobs, rejected } : { kind: "jobs", jobs };
+  if (rejected.length > 0) throw noGoodRecord(rejected, records.length);
+  return { kind: "ignore", reason: "no ObjectCreated records" };
+}
+
+/** The job of one event record; `undefined` for records that are not object creations. */
+function parseEventRecord(
+  record: unknown,
+  i: number,
+  events: EventDestination,
+): CopyJob | undefined {
+  if (!isRecord(record)) throw new MessageError(`S3 event Records[${i}] is not an object`);
+  const name = record.eventName;
+  if (typeof name !== "string" || !name.startsWith("ObjectCreated:")) return undefined;
+  const s3 = isRecord(record.s3) ? record.s3 : {};
+  const bucket = isRecord(s3.bucket) ? s3.bucket.name : undefined;
+  const object = isRecord(s3.object) ? s3.object : {};
+  const { key, size, eTag, versionId } = object;
+  if (typeof bucket !== "string" || bucket === "") {
+    throw new MessageError(`S3 event Records[${i}].s3.bucket.name is missing`);
+  }
+  if (typeof key !== "string" || key === "") {
+    throw new MessageError(`S3 event Records[${i}].s3.object.key is missing`);
+  }
+  if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
+    throw new MessageError(`S3 event Records[${i}].s3.object.size must be a whole number ≥ 0`);
+  }
+  let srcKey: string;
+  try {
+    srcKey = decodeEventKey(key);
+  } catch (err) {
+    const what = err instanceof Error ? err.message : String(err);
+    throw new MessageError(`S3 event Records[${i}].s3.object.key: ${what}`, { cause: err });
+  }
+  return {
+    srcBucket: bucket,
+    srcKey,
+    dstBucket: events.desBucketDefault,
+    dstKey: joinKey(events.desPrefixDefault, srcKey),
+    size,
+    versionId: typeof versionId === "string" && versionId !== "" ? versionId : undefined,
+    etag: typeof eTag === "string" && eTag !== "" ? eTag.replace(/"/g, "") : undefined,
+  };
+}
+
+/** The error of an event none of whose records can be copied: names the first few problems. */
+function noGoodRecord(rejected: readonly RejectedRecord[], total: number): MessageError {
+  const first = rejected.slice(0, 3).map((r) => r.error.message);
+  const more = rejected.length > 3 ? `; and ${rejected.length - 3} more` : "";
+  return new MessageError(
+    `S3 event has no record that can be copied (${rejected.length} of ${total} rejected): ${first.join("; ")}${more}`,
+    { cause: rejected[0]?.error },
+  );
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

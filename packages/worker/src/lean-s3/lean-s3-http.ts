@@ -135,14 +135,16 @@ const MAX_ERROR_BODY = 64 * 1024;
  * The SDK's exception for an answer other than 2xx: `name` from the XML `Code` (or from the
  * status when there is no body), `$metadata.httpStatusCode` and the request ids, so
  * `classifyAwsError` sees what it would see from the SDK. The body is parsed by the SDK's own
- * REST-XML error parser (`serde`: the client's config, which carries its UTF-8 codec).
+ * REST-XML error parser, with the client's own UTF-8 decoder.
  */
 export async function readError(
   status: number,
   headers: Headers,
   body: Readable,
-  serde: SerdeContext,
+  utf8Encoder: SerdeContext["utf8Encoder"],
 ): Promise<S3ServiceException> {
+  // Given bytes already read, the parser needs only the UTF-8 codec of a serde context.
+  const serde = { utf8Encoder } as SerdeContext;
   const data = await parseXmlErrorBody(await readBounded(body), serde).catch(() => ({}));
   const error = (data?.Error ?? data ?? {}) as Record<string, unknown>;
   const text = (field: string) => {

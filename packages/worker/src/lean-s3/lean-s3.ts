@@ -136,7 +136,7 @@ export class LeanS3 {
         response.statusCode,
         response.headers,
         response.body as Readable,
-        config,
+        config.utf8Encoder,
       );
     }
     return response;
