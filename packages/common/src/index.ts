@@ -37,6 +37,7 @@ export type {
   EventDestination,
   JobMessageBody,
   ParsedMessage,
+  RejectedRecord,
 } from "./messages/job-message.js";
 export {
   decodeEventKey,

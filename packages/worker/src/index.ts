@@ -26,11 +26,8 @@ export {
 export { LeanS3, leanPaths } from "./lean-s3/lean-s3.js";
 export { setVisibility, startHeartbeat } from "./service/heartbeat.js";
 export { InstanceMetadata, watchSpotInterruption } from "./service/instance-metadata.js";
-export {
-  MessageProcessor,
-  type ProcessorDeps,
-  retryDelaySec,
-} from "./service/message-processor.js";
+export { retryDelaySec } from "./service/job-timing.js";
+export { MessageProcessor, type ProcessorDeps } from "./service/message-processor.js";
 export { type LoopEnd, PollLoop, type PollLoopOptions } from "./service/poll-loop.js";
 export { type StatusItem, StatusStore } from "./service/status-store.js";
 export { METRICS_NAMESPACE, ThroughputMetrics } from "./service/throughput-metrics.js";

@@ -203,8 +203,7 @@ function pollLoop(
     queueUrl: queue.queueUrl,
     visibilityTimeoutSec: queue.visibilityTimeoutSec,
     status,
-    // TODO(lease): hand the lease to the processor so a rotated client is destroyed after its jobs.
-    transfer: () => parts.transfer.acquire().deps,
+    transfer: parts.transfer,
     events: config,
     jobTimeoutSec: config.jobTimeoutSec,
     metrics: parts.metrics,

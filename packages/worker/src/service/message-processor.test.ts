@@ -10,7 +10,7 @@ import {
   jobBody,
   processorHarness,
 } from "../testing/processor-harness.js";
-import { retryDelaySec } from "./message-processor.js";
+import { retryDelaySec } from "./job-timing.js";
 
 const QUEUE = "https://sqs.local/q";
 

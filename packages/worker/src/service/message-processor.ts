@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { DeleteMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import {
   awsErrorIs,
@@ -11,21 +10,24 @@ import {
   MessageError,
   type ParsedMessage,
   parseJobMessage,
+  type RejectedRecord,
 } from "@s3-migration/common";
 import { copyObject } from "../engine/copy-object.js";
-import { unquote } from "../engine/hashing/checksums.js";
-import type { TransferDeps } from "../engine/transfer/copy-types.js";
+import { doneStillHolds } from "./duplicate-check.js";
 import { type SqsSend, setVisibility, startHeartbeat } from "./heartbeat.js";
+import { jobSignal, receiveCount, retryDelaySec } from "./job-timing.js";
+import type { RotatingTransfer } from "./rotating-transfer.js";
 import type { StatusItem, StatusStore } from "./status-store.js";
 import type { ThroughputMetrics } from "./throughput-metrics.js";
 
-/** What the processor needs; `transfer()` is read per job so rotated credentials take effect. */
+/** What the processor needs; the transfer deps are acquired per job so rotated credentials take effect. */
 export interface ProcessorDeps {
   readonly sqs: SqsSend;
   readonly queueUrl: string;
   readonly visibilityTimeoutSec: number;
   readonly status: StatusStore;
-  readonly transfer: () => TransferDeps;
+  /** Held by a job while it uses them (a rotated-out client is destroyed after its jobs). */
+  readonly transfer: Pick<RotatingTransfer, "acquire">;
   readonly events: EventDestination;
   readonly jobTimeoutSec: number;
   readonly metrics: ThroughputMetrics;
@@ -37,7 +39,6 @@ export interface ProcessorDeps {
 type JobOutcome = "done" | "object-failed" | "retry" | "released";
 
 /** An S3 event record the parser could not read (its index and error). */
-type RejectedRecord = NonNullable<Extract<ParsedMessage, { kind: "jobs" }>["rejected"]>[number];
 
 /**
  * Handles one queue message end to end: parse, copy every object it names (one for a jobsender
@@ -180,7 +181,7 @@ export class MessageProcessor {
     const d = this.#d;
     const existing = await d.status.start(job, attemptId);
     if (existing === undefined) return "copy";
-    if (await this.#alreadyCopied(job, existing, log)) {
+    if (await this.#doneStillHolds(job, existing, log)) {
       log.info("object already copied", { dstEtag: existing.dstEtag });
       return "already-copied";
     }
@@ -188,12 +189,22 @@ export class MessageProcessor {
     return "copy";
   }
 
+  async #doneStillHolds(job: CopyJob, item: StatusItem, log: Logger): Promise<boolean> {
+    const lease = this.#d.transfer.acquire();
+    try {
+      return await doneStillHolds(job, item, lease.deps, log);
+    } finally {
+      lease.release();
+    }
+  }
+
   /** One copy under the shutdown signal and JobTimeout; records and logs its success. */
   async #copy(job: CopyJob, attemptId: string, shutdown: AbortSignal, log: Logger): Promise<void> {
     const d = this.#d;
     const timed = jobSignal(shutdown, d.jobTimeoutSec);
+    const lease = d.transfer.acquire();
     try {
-      const result = await copyObject(job, d.transfer(), {
+      const result = await copyObject(job, lease.deps, {
         signal: timed.signal,
         onProgress: (p) => d.metrics.add("BytesCopied", p.bytes),
       });
@@ -209,6 +220,7 @@ export class MessageProcessor {
       });
     } finally {
       timed.dispose();
+      lease.release();
     }
   }
 
@@ -243,60 +255,4 @@ export class MessageProcessor {
     log.warn("object copy failed, will be retried", { error: err });
     return "retry";
   }
-
-  /**
-   * True when a previous attempt's `done` still holds: the source is the version it copied and
-   * the destination is the object it wrote (a duplicate delivery then costs two HEADs). When
-   * the HEADs fail the object is copied again (resuming any upload): an object that is gone
-   * (the destination deleted since) is logged at debug, anything else at warn.
-   */
-  async #alreadyCopied(job: CopyJob, item: StatusItem, log: Logger): Promise<boolean> {
-    if (item.dstEtag === undefined || item.sourceEtag === undefined) return false;
-    const { source, destination } = this.#d.transfer();
-    try {
-      const [src, dst] = await Promise.all([
-        source.send(new HeadObjectCommand({ Bucket: job.srcBucket, Key: job.srcKey })),
-        destination.send(new HeadObjectCommand({ Bucket: job.dstBucket, Key: job.dstKey })),
-      ]);
-      return (
-        unquote(src.ETag) === item.sourceEtag &&
-        dst.ContentLength === src.ContentLength &&
-        unquote(dst.ETag) === item.dstEtag
-      );
-    } catch (err) {
-      const level = classifyAwsError(err) === "object" ? "debug" : "warn";
-      log.log(level, "duplicate check failed, copying again", { error: err });
-      return false;
-    }
-  }
-}
-
-/**
- * The signal of one copy: aborted on shutdown, or after `timeoutSec` (JobTimeout; 0 = none)
- * with a `TimeoutError`, as `AbortSignal.timeout` would, but on a plain timer that is cleared
- * when the copy ends (and that tests can drive with fake timers).
- */
-function jobSignal(
-  shutdown: AbortSignal,
-  timeoutSec: number,
-): { signal: AbortSignal; dispose: () => void } {
-  if (timeoutSec <= 0) return { signal: shutdown, dispose: () => undefined };
-  const timeout = new AbortController();
-  const timer = setTimeout(() => {
-    timeout.abort(new DOMException(`job ran longer than ${timeoutSec} s`, "TimeoutError"));
-  }, timeoutSec * 1000);
-  timer.unref();
-  return {
-    signal: AbortSignal.any([shutdown, timeout.signal]),
-    dispose: () => clearTimeout(timer),
-  };
-}
-
-function receiveCount(message: Message): number {
-  return Number(message.Attributes?.ApproximateReceiveCount ?? "1");
-}
-
-/** Backoff before a failed message comes back: 10 s, 20 s, 40 s … at most 15 minutes. */
-export function retryDelaySec(receiveCount: number): number {
-  return Math.min(900, 10 * 2 ** Math.max(0, receiveCount - 1));
 }

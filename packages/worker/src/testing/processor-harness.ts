@@ -70,7 +70,7 @@ export function processorHarness(options: HarnessOptions = {}): ProcessorHarness
     queueUrl: "https://sqs.local/q",
     visibilityTimeoutSec: options.visibilityTimeoutSec ?? 30,
     status: new StatusStore(db, "status", "worker-1", false),
-    transfer: () => transfer,
+    transfer: { acquire: () => ({ deps: transfer, release: () => undefined }) },
     events: { desBucketDefault: "dst", desPrefixDefault: "" },
     jobTimeoutSec: options.jobTimeoutSec ?? 0,
     metrics,

@@ -1,0 +1,32 @@
+import type { Message } from "@aws-sdk/client-sqs";
+
+/**
+ * The signal of one copy: aborted on shutdown, or after `timeoutSec` (JobTimeout; 0 = none)
+ * with a `TimeoutError`, as `AbortSignal.timeout` would, but on a plain timer that is cleared
+ * when the copy ends (and that tests can drive with fake timers).
+ */
+export function jobSignal(
+  shutdown: AbortSignal,
+  timeoutSec: number,
+): { signal: AbortSignal; dispose: () => void } {
+  if (timeoutSec <= 0) return { signal: shutdown, dispose: () => undefined };
+  const timeout = new AbortController();
+  const timer = setTimeout(() => {
+    timeout.abort(new DOMException(`job ran longer than ${timeoutSec} s`, "TimeoutError"));
+  }, timeoutSec * 1000);
+  timer.unref();
+  return {
+    signal: AbortSignal.any([shutdown, timeout.signal]),
+    dispose: () => clearTimeout(timer),
+  };
+}
+
+/** How often SQS has handed this message out (1 on its first delivery). */
+export function receiveCount(message: Message): number {
+  return Number(message.Attributes?.ApproximateReceiveCount ?? "1");
+}
+
+/** Backoff before a failed message comes back: 10 s, 20 s, 40 s … at most 15 minutes. */
+export function retryDelaySec(receiveCount: number): number {
+  return Math.min(900, 10 * 2 ** Math.max(0, receiveCount - 1));
+}
