@@ -19,6 +19,7 @@ import {
   createLogger,
   createSsmClient,
   destroyClients,
+  FatalError,
   formatJobMessage,
   type Logger,
   loadBucketMap,
@@ -70,7 +71,8 @@ async function run(config: Config, args: Args, logger: Logger): Promise<number> 
     const { QueueUrl } = await clients.sqs.send(
       new GetQueueUrlCommand({ QueueName: config.queueName }),
     );
-    const queueUrl = QueueUrl ?? "";
+    if (!QueueUrl) throw new FatalError(`queue ${config.queueName} has no URL`);
+    const queueUrl = QueueUrl;
     if (await queueStillBusy(clients, queueUrl, config, args, logger)) return EXIT.busy;
     const sender = args.dryRun
       ? undefined
