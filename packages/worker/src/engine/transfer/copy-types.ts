@@ -4,6 +4,7 @@ import type { Md5Threads, PartHasher } from "../hashing/md5-threads.js";
 import type { MemoryBudget } from "../memory/memory-budget.js";
 import type { S3Send } from "./s3-send.js";
 import type { TransferOptions } from "./transfer-options.js";
+import type { UploadLedger } from "./upload-ledger.js";
 
 /** What a copy needs: both S3 sides, the shared memory budget, settings and a logger. */
 export interface TransferDeps {
@@ -39,6 +40,16 @@ export interface CopyCallOptions {
   readonly signal?: AbortSignal | undefined;
   /** Called once per part that reached the destination (for bytes/min and progress). */
   readonly onProgress?: ((progress: PartProgress) => void) | undefined;
+  /**
+   * Called when a multipart copy knows its parts (reused ones count as done) and after each
+   * part that reached the destination: for the status table's parts done / total.
+   */
+  readonly onParts?: ((done: number, total: number) => void) | undefined;
+  /**
+   * The object's upload ledger (binding and lease in the status table); without it the engine
+   * never resumes an upload (nothing tells it which source version an upload holds).
+   */
+  readonly ledger?: UploadLedger | undefined;
 }
 
 /** Internal: the deps plus the per-call options. */
