@@ -32,6 +32,8 @@ export async function completeVerified(
 ): Promise<{ etag: string; resent: number[] }> {
   const { listed, resent } = await ensureEveryPart(target, layout, sent, ctx);
   const partEtags = layout.parts.map((spec) => listed.get(spec.partNumber)?.etag ?? "");
+  // A stale attempt (its lease taken over while it was frozen or cut off) stops here.
+  await ctx.ledger?.confirm(ctx.signal);
   await completeUpload(target, layout, partEtags, ctx);
   const etag = await checkCompletedObject(target, source, compositeEtag(partEtags), ctx);
   if (layout.origin === "mirror" && etag !== source.etag) {

@@ -52,9 +52,8 @@ async function copyOnce(
   const { deps, signal } = ctx;
   const source = await headSource(deps.source, job, requestedVersion, signal);
   const layout = await chooseLayout(job, source, ctx);
-  // An explicit old version may share the key with uploads of other versions: never resume those.
-  const allowResume = requestedVersion === undefined;
-  const upload = await openUpload(job, source, layout, allowResume, ctx);
+  const upload = await openUpload(job, source, layout, ctx);
+  const partsCtx = countingParts(ctx, upload.reused.size, layout.parts.length);
   const target: PartTarget = {
     job,
     uploadId: upload.uploadId,
@@ -63,8 +62,8 @@ async function copyOnce(
   };
   try {
     const missing = layout.parts.filter((p) => !upload.reused.has(p.partNumber));
-    const sent = await uploadParts(target, missing, ctx);
-    const { etag, resent } = await completeVerified(target, layout, source, sent, ctx);
+    const sent = await uploadParts(target, missing, partsCtx);
+    const { etag, resent } = await completeVerified(target, layout, source, sent, partsCtx);
     const uploaded = [...sent.keys(), ...resent];
     return {
       method: "multipart",
@@ -94,6 +93,21 @@ async function copyOnce(
     }
     throw err;
   }
+}
+
+/** `ctx` whose progress also reports parts done / total (`onParts`), starting from `done`. */
+function countingParts(ctx: CopyContext, done: number, total: number): CopyContext {
+  const { onParts, onProgress } = ctx;
+  if (onParts === undefined) return ctx;
+  let count = done;
+  onParts(count, total);
+  return {
+    ...ctx,
+    onProgress: (progress) => {
+      onProgress?.(progress);
+      onParts(Math.min(total, ++count), total);
+    },
+  };
 }
 
 /** The source's own part boundaries when it has them and the service reveals them, else ours. */

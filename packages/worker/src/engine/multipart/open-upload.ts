@@ -1,25 +1,18 @@
 import { CreateMultipartUploadCommand } from "@aws-sdk/client-s3";
-import type { CopyJob } from "@s3-migration/common";
+import { awsErrorIs, type CopyJob } from "@s3-migration/common";
 import { isMd5Etag } from "../hashing/checksums.js";
 import type { CopyContext } from "../transfer/copy-types.js";
 import type { SourceObject } from "../transfer/source-object.js";
 import { sourceTagging } from "../transfer/source-tagging.js";
 import { destinationEtagsAreMd5, destinationWriteFields } from "../transfer/transfer-options.js";
+import type { UploadBinding } from "../transfer/upload-ledger.js";
 import {
   abortUpload,
   listAllParts,
   listUploadsForKey,
-  type UnfinishedUpload,
   type UploadedPart,
 } from "./destination-uploads.js";
 import type { PartLayout } from "./part-layout.js";
-
-/**
- * How much later than the source's Last-Modified an upload must have been started to be
- * trusted: Last-Modified has whole-second resolution, plus one second for clock skew between
- * the two partitions' S3.
- */
-const UPLOAD_AFTER_SOURCE_MS = 2_000;
 
 /** The upload a copy writes into, and the parts it already holds that fit the layout. */
 export interface OpenedUpload {
@@ -30,51 +23,136 @@ export interface OpenedUpload {
 }
 
 /**
- * Finds this key's unfinished upload at the destination and decides whether its parts can be
- * kept; otherwise starts a new upload. The destination S3 is the only source of truth: no
- * local state is read.
+ * Resumes the upload the ledger binds to this object when the binding matches the source as
+ * it is now (ETag, size, version) and the layout (part size); otherwise starts a new upload
+ * and records its binding. No timestamp is compared: every read of a copy is pinned to the
+ * version its binding names, so a bound upload can only hold that version's bytes, and the
+ * parts S3 lists are the truth for what is uploaded.
  *
- * An upload is resumed only when (1) it is the newest for the key, (2) it was started after
- * the current source version was written (so every part in it was read, pinned, from this
- * version), and (3) every part in it has the number, size and ETag form the layout needs now.
- * A stale upload or one cut differently (ChunkSize changed) is aborted and the copy starts
- * over. Older duplicates are aborted when `CleanUnfinishedUpload` is set.
+ * A bound upload that no longer matches is aborted (the lease says no other attempt uses it).
+ * Uploads of the key that no binding names (another tool's, or an earlier attempt's whose
+ * item was lost) are never reused; with `CleanUnfinishedUpload` they are aborted.
  */
 export async function openUpload(
   job: CopyJob,
   source: SourceObject,
   layout: PartLayout,
-  allowResume: boolean,
   ctx: CopyContext,
 ): Promise<OpenedUpload> {
+  const bound = ctx.ledger?.recorded;
+  const fits = bound !== undefined && bindingFits(bound, source, layout);
+  const kept = fits ? await reusableParts(job, bound.uploadId, layout, ctx) : "changed";
+  if (bound !== undefined && typeof kept === "string" && kept !== "gone") {
+    await dropBound(job, bound, kept, ctx);
+  }
+  if (ctx.deps.options.cleanUnfinishedUpload) {
+    await abortUnbound(job, typeof kept === "string" ? undefined : bound?.uploadId, ctx);
+  }
+  if (bound !== undefined && typeof kept !== "string") {
+    return { uploadId: bound.uploadId, reused: kept, resumed: true };
+  }
+  const uploadId = await createUpload(job, source, ctx);
+  await ctx.ledger?.bind(
+    {
+      uploadId,
+      sourceEtag: source.etag,
+      sourceSize: source.size,
+      sourceVersionId: source.versionId,
+      partSize: layout.partSize,
+    },
+    ctx.signal,
+  );
+  return { uploadId, reused: new Map(), resumed: false };
+}
+
+/** True when the bound upload holds parts of the source as it is now, cut as planned now. */
+export function bindingFits(
+  bound: UploadBinding,
+  source: SourceObject,
+  layout: PartLayout,
+): boolean {
+  return (
+    bound.sourceEtag === source.etag &&
+    bound.sourceSize === source.size &&
+    (bound.sourceVersionId ?? undefined) === (source.versionId ?? undefined) &&
+    bound.partSize === layout.partSize
+  );
+}
+
+/**
+ * The bound upload's parts (part number → ETag), or why it cannot be resumed: it is gone
+ * (completed or aborted since), or it holds a part the layout does not have.
+ */
+async function reusableParts(
+  job: CopyJob,
+  uploadId: string,
+  layout: PartLayout,
+  ctx: CopyContext,
+): Promise<Map<number, string> | "gone" | "misfit"> {
   const { deps, signal } = ctx;
-  const dst = deps.destination;
-  const uploads = await listUploadsForKey(dst, job.dstBucket, job.dstKey, signal);
-  const [newest, ...older] = uploads;
-  if (deps.options.cleanUnfinishedUpload) {
-    for (const u of older) {
-      deps.logger.info("older unfinished upload aborted", {
-        dstKey: job.dstKey,
-        uploadId: u.uploadId,
-      });
-      await abortUpload(dst, job.dstBucket, job.dstKey, u.uploadId, signal);
-    }
-  }
-  if (newest !== undefined && allowResume) {
-    const why = await resumeProblem(newest, source, layout, ctx, job);
-    if (typeof why !== "string") {
-      return { uploadId: newest.uploadId, reused: why, resumed: true };
-    }
-    deps.logger.info("unfinished upload not reusable, starting over", {
+  let parts: UploadedPart[];
+  try {
+    parts = await listAllParts(deps.destination, job.dstBucket, job.dstKey, uploadId, signal);
+  } catch (err) {
+    if (!awsErrorIs(err, "upload-gone")) throw err;
+    deps.logger.info("bound upload no longer exists, starting a new one", {
       dstKey: job.dstKey,
-      uploadId: newest.uploadId,
-      reason: why,
+      uploadId,
     });
-    // Known limit (issue "Resume that never depends on clocks"): an upload a duplicate delivery
-    // is writing right now is aborted too, and that copy then fails with NoSuchUpload and retries.
-    await abortUpload(dst, job.dstBucket, job.dstKey, newest.uploadId, signal);
+    return "gone";
   }
-  const created = await dst.send(
+  const etagIsMd5 = destinationEtagsAreMd5(deps.options);
+  const misfit = parts.find((p) => !fitsLayout(p, layout, etagIsMd5));
+  if (misfit !== undefined) {
+    deps.logger.warn("bound upload holds a part that does not fit its layout, starting over", {
+      dstKey: job.dstKey,
+      uploadId,
+      partNumber: misfit.partNumber,
+      sizeBytes: misfit.size,
+    });
+    return "misfit";
+  }
+  return new Map(parts.map((p) => [p.partNumber, p.etag]));
+}
+
+/** Aborts the bound upload that cannot be resumed (gone already is fine). */
+async function dropBound(
+  job: CopyJob,
+  bound: UploadBinding,
+  why: "changed" | "misfit",
+  ctx: CopyContext,
+): Promise<void> {
+  ctx.deps.logger.info("bound upload not reusable, aborted", {
+    dstKey: job.dstKey,
+    uploadId: bound.uploadId,
+    reason:
+      why === "misfit"
+        ? "it holds a part that does not fit its layout"
+        : "the source or the part size changed since it started",
+  });
+  await abortUpload(ctx.deps.destination, job.dstBucket, job.dstKey, bound.uploadId, ctx.signal);
+}
+
+/** `CleanUnfinishedUpload`: aborts every upload of the key except the one being resumed. */
+async function abortUnbound(
+  job: CopyJob,
+  keep: string | undefined,
+  ctx: CopyContext,
+): Promise<void> {
+  const { deps, signal } = ctx;
+  const uploads = await listUploadsForKey(deps.destination, job.dstBucket, job.dstKey, signal);
+  for (const u of uploads.filter((u) => u.uploadId !== keep)) {
+    deps.logger.info("unfinished upload no binding names, aborted", {
+      dstKey: job.dstKey,
+      uploadId: u.uploadId,
+    });
+    await abortUpload(deps.destination, job.dstBucket, job.dstKey, u.uploadId, signal);
+  }
+}
+
+async function createUpload(job: CopyJob, source: SourceObject, ctx: CopyContext): Promise<string> {
+  const { deps, signal } = ctx;
+  const created = await deps.destination.send(
     new CreateMultipartUploadCommand({
       Bucket: job.dstBucket,
       Key: job.dstKey,
@@ -85,40 +163,7 @@ export async function openUpload(
     { abortSignal: signal },
   );
   if (!created.UploadId) throw new Error("CreateMultipartUpload returned no UploadId");
-  return { uploadId: created.UploadId, reused: new Map(), resumed: false };
-}
-
-/** Why the upload cannot be resumed, or its reusable parts. */
-async function resumeProblem(
-  upload: UnfinishedUpload,
-  source: SourceObject,
-  layout: PartLayout,
-  ctx: CopyContext,
-  job: CopyJob,
-): Promise<string | Map<number, string>> {
-  const written = source.lastModified?.getTime();
-  const started = upload.initiated?.getTime();
-  if (
-    written === undefined ||
-    started === undefined ||
-    written + UPLOAD_AFTER_SOURCE_MS > started
-  ) {
-    return "the upload is not newer than the source's current version";
-  }
-  const parts = await listAllParts(
-    ctx.deps.destination,
-    job.dstBucket,
-    job.dstKey,
-    upload.uploadId,
-    ctx.signal,
-  );
-  const mismatch = parts.find(
-    (p) => !fitsLayout(p, layout, destinationEtagsAreMd5(ctx.deps.options)),
-  );
-  if (mismatch !== undefined) {
-    return `part ${mismatch.partNumber} (${mismatch.size} bytes) does not fit the layout of ${layout.partSize}-byte parts`;
-  }
-  return new Map(parts.map((p) => [p.partNumber, p.etag]));
+  return created.UploadId;
 }
 
 function fitsLayout(part: UploadedPart, layout: PartLayout, etagIsMd5: boolean): boolean {
