@@ -1,11 +1,19 @@
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
 import type { CopyJob } from "@s3-migration/common";
 import { destroyClients } from "@s3-migration/common";
 import { afterAll, describe, expect, it } from "vitest";
 import { bytes, get, MIB, put, waitPastLastModified } from "./support/engine.js";
-import { stack } from "./support/local-stack.js";
+import { gate, passGate } from "./support/gates.js";
+import {
+  accessKeyCredentials,
+  accessKeyEndpointEnv,
+  type HttpProxy,
+  startProxy,
+} from "./support/http-proxy.js";
+import { readStackEnv, stack } from "./support/local-stack.js";
 import { type WorkerFixture, workerFixture } from "./support/worker-fixture.js";
 
 /**
@@ -14,11 +22,13 @@ import { type WorkerFixture, workerFixture } from "./support/worker-fixture.js";
  * project runs its files one at a time, so stopping radosgw here disturbs no other test.
  */
 const fixtures: WorkerFixture[] = [];
+const proxies: HttpProxy[] = [];
 afterAll(async () => {
   for (const f of fixtures) {
     await f.cleanup();
     destroyClients(f.clients);
   }
+  for (const p of proxies) await p.close();
 });
 
 async function fixture(prefix: string, vt: number, overrides: Record<string, string> = {}) {
@@ -106,11 +116,14 @@ describe("end to end on the local stack", () => {
     );
   });
 
-  it("the same object sent twice to two workers ends as one correct object", async () => {
-    const f = await fixture("e2e-dup", 30);
+  it("the same object sent twice: the second delivery, arriving mid-copy, waits for the first and ends as already copied", async () => {
+    // Prepare: two workers, one message at a time each. Worker A reaches S3 through a proxy
+    // that holds its parts until worker B, whose status-table requests go through another proxy,
+    // has made its start write; B's start waits until A has created its upload. So B handles
+    // the duplicate while A holds the object, mid-copy.
+    const f = await fixture("e2e-dup", 6, { MaxParallelFile: "1" });
     const body = bytes(33 * MIB);
     await put(f.clients.sourceS3, f.srcBucket, "dup/object.bin", body);
-    await waitPastLastModified();
     const job: CopyJob = {
       srcBucket: f.srcBucket,
       srcKey: "dup/object.bin",
@@ -118,18 +131,62 @@ describe("end to end on the local stack", () => {
       dstKey: "dup/object.bin",
       size: body.length,
     };
+    const aCreated = gate();
+    const bStarted = gate();
+    const s3A = await startProxy(accessKeyCredentials().endpoint ?? "", {
+      before: async ({ operation }) => {
+        if (operation === "UploadPart") await passGate(bStarted, "B's start write answered");
+      },
+      after: ({ operation }) => {
+        if (operation === "CreateMultipartUpload") aCreated.open();
+      },
+    });
+    const isWrite = (target?: string) => target === "DynamoDB_20120810.UpdateItem";
+    const dynamoB = await startProxy(readStackEnv().AWS_ENDPOINT_URL_DYNAMODB ?? "", {
+      before: async ({ target }) => {
+        if (isWrite(target) && !bStarted.isOpen) await passGate(aCreated, "A's upload");
+      },
+      after: ({ target }) => {
+        if (isWrite(target)) bStarted.open();
+      },
+    });
+    proxies.push(s3A, dynamoB);
     await f.sendJobs([job, job]);
-    const workers = [
-      f.spawnWorker(["--until-idle", "--idle-seconds", "2"]),
-      f.spawnWorker(["--until-idle", "--idle-seconds", "2"]),
-    ];
-    expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0]);
+    // Act
+    const a = f.spawnWorker(
+      ["--until-idle", "--idle-seconds", "2"],
+      accessKeyEndpointEnv(s3A.url, f.name),
+    );
+    const b = f.spawnWorker(["--until-idle", "--idle-seconds", "2"], {
+      S3MIG_DynamoDbEndpoint: dynamoB.url,
+    });
+    // Assess: A copied undisturbed (every part accepted, one Complete); B found the object
+    // busy, then, on the message's return, already copied.
+    expect(await Promise.all([a.exited, b.exited])).toEqual([0, 0]);
+    const aParts = s3A.seen.filter((r) => r.operation === "UploadPart");
+    expect(aParts).toHaveLength(7);
+    expect(s3A.seen.filter((r) => r.operation === "CompleteMultipartUpload")).toHaveLength(1);
+    const messages = (w: typeof a) => w.lines.map((l) => l.message);
+    expect(messages(a).filter((m) => m === "object copied")).toHaveLength(1);
+    expect(messages(b)).not.toContain("object copied");
+    expect(messages(b)).toContain(
+      "object being copied by another attempt, message returned for later",
+    );
+    expect([...messages(a), ...messages(b)]).toContain("object already copied");
+    for (const w of [a, b]) {
+      expect(w.lines.filter((l) => l.level === "error" || l.level === "warn")).toEqual([]);
+    }
     expect((await get(f.clients.destinationS3, f.dstBucket, "dup/object.bin")).equals(body)).toBe(
       true,
     );
+    const left = await f.clients.destinationS3.send(
+      new ListMultipartUploadsCommand({ Bucket: f.dstBucket }),
+    );
+    expect(left.Uploads ?? []).toEqual([]);
     expect(await f.queueCounts()).toEqual({ visible: 0, inFlight: 0 });
+    expect(await f.dlqBodies()).toEqual([]);
     const [item] = await f.statusItems();
-    expect(item?.status?.S).toBe("done");
+    expect(item).toMatchObject({ status: { S: "done" }, attempts: { N: "1" } });
   });
 
   it("hostile keys arrive intact through the jobsender path and the S3 event path", async () => {

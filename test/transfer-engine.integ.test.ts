@@ -1,12 +1,19 @@
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { destroyClients } from "@s3-migration/common";
-import { type CopyResult, copyObject, type TransferDeps } from "@s3-migration/worker";
+import { destroyClients, MigrationError, RetryableError } from "@s3-migration/common";
+import {
+  type CopyResult,
+  copyObject,
+  LeaseLostError,
+  type TransferDeps,
+} from "@s3-migration/worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   bytes,
@@ -18,6 +25,26 @@ import {
   setRgwOption,
   waitPastLastModified,
 } from "./support/engine.js";
+import { gate, interceptSend, passGate, type SendOutcome } from "./support/gates.js";
+import { LedgerRecord } from "./support/ledger.js";
+
+/**
+ * The copy ended because the test aborted its signal, and says so: a RetryableError (the
+ * worker keeps the message; the upload stays for resume) caused by the abort, which reaches it
+ * as the test's own reason (a wait cut short), the SDK's AbortError (a request cancelled) or
+ * Node's "aborted" reset (a response body cut off).
+ */
+function expectStoppedByTest(err: unknown, reason: Error): void {
+  expect(err).toBeInstanceOf(RetryableError);
+  const cause = (err as Error).cause as { name?: string; message?: string; code?: string };
+  expect(cause).toSatisfy(
+    (c: typeof cause) =>
+      c === reason ||
+      c?.name === "AbortError" ||
+      (c?.code === "ECONNRESET" && c.message === "aborted"),
+    "the cause is the test's abort",
+  );
+}
 
 const HOSTILE_KEYS = [
   "中文/文件 名.bin",
@@ -104,25 +131,29 @@ describe("copyObject on the local stack", () => {
     await put(f.clients.sourceS3, f.srcBucket, key, body);
     await waitPastLastModified();
     const deps = f.deps({ maxThread: 2 });
+    const record = new LedgerRecord(); // the object's status item, across attempts
     let confirmed = 0; // parts the destination has acknowledged so far, over all attempts
     let result: CopyResult | undefined;
     let stops = 0;
     // Act
     for (let attempt = 0; result === undefined && attempt < 30; attempt++) {
       const controller = new AbortController();
+      const reason = new Error("stopped by test");
       const stopAfter = 1 + (attempt % 3);
       let seen = 0;
       let resumedWith: number | undefined;
       try {
         result = await copyObject(job(key, size), deps, {
           signal: controller.signal,
+          ledger: record.claim(),
           onProgress: () => {
             seen++;
-            if (seen === stopAfter) controller.abort(new Error("stopped by test"));
+            if (seen === stopAfter) controller.abort(reason);
           },
         });
         resumedWith = result.partsReused;
-      } catch {
+      } catch (err) {
+        expectStoppedByTest(err, reason);
         stops++;
       }
       // Assess: every attempt after the first keeps at least all parts confirmed before it.
@@ -234,18 +265,73 @@ describe("copyObject on the local stack", () => {
     expect(left.Uploads ?? []).toEqual([]);
   });
 
-  it("lets two copies of the same object run at once and ends with one correct object", async () => {
+  it("lets two copies of the same object run at once: the one that took the object over completes, the stale one stops before Complete", async () => {
+    // Prepare: copy A claims the object and binds its upload; copy B then takes the object over
+    // (A's lease is lost, as when A froze past it) and resumes the bound upload. A's parts wait
+    // until B sends one of its own, so both write parts into the one upload at once; B's
+    // Complete waits until A has stopped.
     const key = "duplicate/delivery.bin";
     const size = 21 * MIB;
     const body = bytes(size);
     await put(f.clients.sourceS3, f.srcBucket, key, body);
-    await waitPastLastModified();
-    const results = await Promise.allSettled([
-      copyObject(job(key, size), f.deps({ maxThread: 2 })),
-      copyObject(job(key, size), f.deps({ maxThread: 2 })),
-    ]);
-    expect(results.some((r) => r.status === "fulfilled")).toBe(true);
+    const aBound = gate();
+    const bUploading = gate();
+    const aStopped = gate();
+    const record = new LedgerRecord(() => aBound.open());
+    const aSent: { command: object; outcome: SendOutcome }[] = [];
+    const a = f.deps({ maxThread: 2 });
+    const destinationA = interceptSend(a.destination, {
+      before: async (command) => {
+        if (command instanceof UploadPartCommand) await passGate(bUploading, "B sends a part");
+      },
+      after: (command, outcome) => aSent.push({ command, outcome }),
+    });
+    const b = f.deps({ maxThread: 2 });
+    const destinationB = interceptSend(b.destination, {
+      before: async (command) => {
+        if (command instanceof UploadPartCommand) bUploading.open();
+        if (command instanceof CompleteMultipartUploadCommand) await passGate(aStopped, "A stops");
+      },
+    });
+    const aLedger = record.claim();
+    // Act
+    const aRun = copyObject(
+      job(key, size),
+      { ...a, destination: destinationA },
+      { ledger: aLedger },
+    )
+      .catch((err: unknown) => err)
+      .finally(() => aStopped.open());
+    await passGate(aBound, "A binds its upload");
+    const bLedger = record.claim();
+    const resultB = await copyObject(
+      job(key, size),
+      { ...b, destination: destinationB },
+      { ledger: bLedger },
+    );
+    const resultA = await aRun;
+    // Assess: A wrote all its parts into the upload B resumed, then stopped at its lease check
+    // without completing or aborting; B completed that upload into the one correct object.
+    expect(resultA).toBe(aLedger.lost[0]);
+    expect(resultA).toBeInstanceOf(LeaseLostError);
+    const aParts = aSent.filter((s) => s.command instanceof UploadPartCommand);
+    expect(aParts.map((s) => s.outcome.ok)).toEqual([true, true, true, true, true]);
+    const aCommands = aSent.map((s) => s.command);
+    expect(aCommands.some((c) => c instanceof CompleteMultipartUploadCommand)).toBe(false);
+    expect(aCommands.some((c) => c instanceof AbortMultipartUploadCommand)).toBe(false);
+    expect(record.bindings).toHaveLength(1);
+    expect(resultB).toMatchObject({
+      uploadId: record.bindings[0]?.uploadId,
+      parts: 5,
+      partsReused: 0,
+      partsUploaded: 5,
+    });
+    expect(bLedger.confirms).toBe(1);
     expect((await get(f.clients.destinationS3, f.dstBucket, key)).equals(body)).toBe(true);
+    const left = await f.clients.destinationS3.send(
+      new ListMultipartUploadsCommand({ Bucket: f.dstBucket, Prefix: key }),
+    );
+    expect(left.Uploads ?? []).toEqual([]);
   });
 
   describe("with 64 KiB parts (rgw_multipart_min_part_size lowered for this test)", () => {
@@ -267,16 +353,19 @@ describe("copyObject on the local stack", () => {
         maxThread: 16,
       });
       const controller = new AbortController();
+      const reason = new Error("stopped by test");
+      const record = new LedgerRecord();
       let seen = 0;
       const stopped = await copyObject(job(key, size), deps, {
         signal: controller.signal,
+        ledger: record.claim(),
         onProgress: () => {
-          if (++seen === 1050) controller.abort(new Error("stopped by test"));
+          if (++seen === 1050) controller.abort(reason);
         },
-      }).catch((err: Error) => err);
-      expect(stopped).toBeInstanceOf(Error);
+      }).catch((err: unknown) => err);
+      expectStoppedByTest(stopped, reason);
       // Act
-      const result = await copyObject(job(key, size), deps);
+      const result = await copyObject(job(key, size), deps, { ledger: record.claim() });
       // Assess
       expect(result.parts).toBe(1100);
       expect(result.partsReused).toBeGreaterThanOrEqual(1050);

@@ -3,9 +3,15 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand } from "@aws-sdk/client-s3";
 import type { Message } from "@aws-sdk/client-sqs";
-import { createLogger, destroyClients, STATUS_TABLE } from "@s3-migration/common";
+import {
+  type CopyJob,
+  createLogger,
+  destroyClients,
+  STATUS_TABLE,
+  statusItemId,
+} from "@s3-migration/common";
 import {
   InstanceMetadata,
   MemoryBudget,
@@ -44,7 +50,7 @@ function loopOver(
     queueUrl: f.queueUrl,
     visibilityTimeoutSec: vt,
     status: new StatusStore(dynamodb, f.name, "test-worker", false),
-    transfer: () => transfer,
+    transfer: { acquire: () => ({ deps: transfer, release: () => undefined }) },
     events: { desBucketDefault: f.dstBucket, desPrefixDefault: "" },
     jobTimeoutSec: 0,
     metrics: new ThroughputMetrics(logger),
@@ -124,40 +130,98 @@ describe("worker loop on the local stack", () => {
     expect(item?.attempts?.N).toBe("1");
   });
 
-  it("writes the status table at most 3 times per copied object (2 on the happy path)", async () => {
+  it("writes an object's status twice per copy on the happy path (start, done)", async () => {
+    // Prepare
     const f = await workerFixture("loop-writes", { visibilityTimeoutSec: 30, maxReceiveCount: 5 });
     fixtures.push(f);
-    const writes = new Map<string, number>();
-    const counting = {
-      send: (async (command: unknown) => {
-        if (command instanceof UpdateItemCommand) {
-          const id = command.input.Key?.[STATUS_TABLE.partitionKey]?.S ?? "";
-          writes.set(id, (writes.get(id) ?? 0) + 1);
-        }
-        return (f.clients.dynamodb.send as (c: unknown) => Promise<unknown>)(command);
-      }) as typeof f.clients.dynamodb.send,
-    };
-    const jobs = [];
-    for (let i = 0; i < 6; i++) {
-      const key = `w/${i}.bin`;
-      await put(f.clients.sourceS3, f.srcBucket, key, bytes(i === 0 ? 6 * MIB : 100 * i));
-      jobs.push({
-        srcBucket: f.srcBucket,
-        srcKey: key,
-        dstBucket: f.dstBucket,
-        dstKey: key,
-        size: i === 0 ? 6 * MIB : 100 * i,
-      });
-    }
+    const { dynamodb, writes } = countingWrites(f);
+    const jobs = await seedJobs(f, [6 * MIB, 100, 200, 300, 400, 500]);
     await f.sendJobs(jobs);
-    const { loop } = loopOver(f, 30, transferFor(f), {
-      send: counting.send,
-    } as typeof f.clients.dynamodb);
+    // Act
+    const { loop } = loopOver(f, 30, transferFor(f), dynamodb);
     expect(await loop.run()).toBe("idle");
+    // Assess: start + done.
     expect(writes.size).toBe(6);
     for (const n of writes.values()) expect(n).toBe(2);
   });
+
+  it("writes it at most 3 times: 3 when a previous done no longer holds (a second start), 1 when it holds", async () => {
+    // Prepare: 4 objects copied; then one source is overwritten (same size, new bytes) and one
+    // destination object deleted; all 4 jobs are sent again.
+    const f = await workerFixture("loop-writes3", { visibilityTimeoutSec: 30, maxReceiveCount: 5 });
+    fixtures.push(f);
+    const { dynamodb, writes } = countingWrites(f);
+    const jobs = await seedJobs(f, [6 * MIB, 100, 200, 300]);
+    await f.sendJobs(jobs);
+    expect(await loopOver(f, 30, transferFor(f), dynamodb).loop.run()).toBe("idle");
+    const before = await get(f.clients.destinationS3, f.dstBucket, "w/1.bin");
+    const overwritten = bytes(6 * MIB);
+    await put(f.clients.sourceS3, f.srcBucket, "w/0.bin", overwritten);
+    await f.clients.destinationS3.send(
+      new DeleteObjectCommand({ Bucket: f.dstBucket, Key: "w/1.bin" }),
+    );
+    writes.clear();
+    await f.sendJobs(jobs);
+    // Act
+    expect(await loopOver(f, 30, transferFor(f), dynamodb).loop.run()).toBe("idle");
+    // Assess: refused start + forced start + done for the two that changed; only the refused
+    // start for the two whose done still holds.
+    const id = (key: string) => statusItemId(f.srcBucket, key);
+    expect(Object.fromEntries(writes)).toEqual({
+      [id("w/0.bin")]: 3,
+      [id("w/1.bin")]: 3,
+      [id("w/2.bin")]: 1,
+      [id("w/3.bin")]: 1,
+    });
+    expect((await get(f.clients.destinationS3, f.dstBucket, "w/0.bin")).equals(overwritten)).toBe(
+      true,
+    );
+    expect((await get(f.clients.destinationS3, f.dstBucket, "w/1.bin")).equals(before)).toBe(true);
+    const items = new Map((await f.statusItems()).map((i) => [i.srcKey?.S, i]));
+    for (const [key, attempts] of [
+      ["w/0.bin", "2"],
+      ["w/1.bin", "2"],
+      ["w/2.bin", "1"],
+      ["w/3.bin", "1"],
+    ]) {
+      expect(items.get(key)).toMatchObject({ status: { S: "done" }, attempts: { N: attempts } });
+    }
+  });
 });
+
+/**
+ * The fixture's DynamoDB client, counting per status item id the writes of its status (the
+ * UpdateItems that set `status`: a start, refused or not, and the end); writes that only
+ * record an upload's binding or extend a lease are not counted.
+ */
+function countingWrites(f: WorkerFixture) {
+  const writes = new Map<string, number>();
+  const send = f.clients.dynamodb.send as (c: unknown) => Promise<unknown>;
+  const dynamodb = {
+    send: (async (command: unknown) => {
+      if (
+        command instanceof UpdateItemCommand &&
+        command.input.UpdateExpression?.includes("#status =")
+      ) {
+        const id = command.input.Key?.[STATUS_TABLE.partitionKey]?.S ?? "";
+        writes.set(id, (writes.get(id) ?? 0) + 1);
+      }
+      return send.call(f.clients.dynamodb, command);
+    }) as typeof f.clients.dynamodb.send,
+  } as typeof f.clients.dynamodb;
+  return { dynamodb, writes };
+}
+
+/** Puts `w/<i>.bin` of each size at the source; returns their jobs. */
+async function seedJobs(f: WorkerFixture, sizes: readonly number[]): Promise<CopyJob[]> {
+  const jobs: CopyJob[] = [];
+  for (const [i, size] of sizes.entries()) {
+    const key = `w/${i}.bin`;
+    await put(f.clients.sourceS3, f.srcBucket, key, bytes(size));
+    jobs.push({ srcBucket: f.srcBucket, srcKey: key, dstBucket: f.dstBucket, dstKey: key, size });
+  }
+  return jobs;
+}
 
 describe("worker process on the local stack", () => {
   it("exits 1 with a clear message when its queue does not exist, after backing off", async () => {

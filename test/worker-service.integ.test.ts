@@ -3,15 +3,24 @@ import type { CopyJob } from "@s3-migration/common";
 import { destroyClients } from "@s3-migration/common";
 import { afterAll, describe, expect, it } from "vitest";
 import { bytes, get, MIB, put, waitPastLastModified } from "./support/engine.js";
+import { gate, passGate } from "./support/gates.js";
+import {
+  accessKeyCredentials,
+  accessKeyEndpointEnv,
+  type HttpProxy,
+  startProxy,
+} from "./support/http-proxy.js";
 import { type WorkerFixture, workerFixture } from "./support/worker-fixture.js";
 
 const md5 = (b: Buffer) => createHash("md5").update(b).digest("hex");
 const fixtures: WorkerFixture[] = [];
+const proxies: HttpProxy[] = [];
 afterAll(async () => {
   for (const f of fixtures) {
     await f.cleanup();
     destroyClients(f.clients);
   }
+  for (const p of proxies) await p.close();
 });
 
 async function fixture(prefix: string, vt: number, maxReceiveCount: number, overrides = {}) {
@@ -40,8 +49,10 @@ async function seed(f: WorkerFixture, keys: readonly string[], sizeOf: (i: numbe
 }
 
 describe("worker service on the local stack", () => {
-  it("two worker processes copy a mixed set once each, with matching status items", async () => {
-    // Prepare
+  it("two worker processes share a mixed set: both copy, each object once, with matching status items", async () => {
+    // Prepare: each worker reaches the destination through its own proxy, which holds every
+    // request until both workers have sent one. A worker holds at most MaxParallelFile (4) of the
+    // 24 messages, so the other must take some before any object can finish.
     const f = await fixture("svc-mixed", 30, 5);
     const keys = Array.from(
       { length: 24 },
@@ -49,12 +60,29 @@ describe("worker service on the local stack", () => {
     );
     const sizeOf = (i: number) => (i % 8 === 0 ? 9 * MIB + i : i * 997);
     const { jobs, bodies } = await seed(f, keys, sizeOf);
+    const arrived = [gate(), gate()];
+    const both = gate();
+    void Promise.all(arrived.map((g) => g.opened)).then(both.open);
+    const proxied = await Promise.all(
+      arrived.map((mine) =>
+        startProxy(accessKeyCredentials().endpoint ?? "", {
+          before: () => {
+            mine.open();
+            return passGate(both, "both workers sent a destination request");
+          },
+        }),
+      ),
+    );
+    proxies.push(...proxied);
     await f.sendJobs(jobs);
     // Act
-    const workers = [
-      f.spawnWorker(["--until-idle", "--idle-seconds", "2"]),
-      f.spawnWorker(["--until-idle", "--idle-seconds", "2"]),
-    ];
+    const workers = proxied.map((p, i) =>
+      f.spawnWorker(
+        ["--until-idle", "--idle-seconds", "2"],
+        accessKeyEndpointEnv(p.url, `${f.name}-${i}`),
+      ),
+    );
+    await passGate(both, "each worker took a message and sent a destination request");
     const codes = await Promise.all(workers.map((w) => w.exited));
     // Assess
     expect(codes).toEqual([0, 0]);
@@ -68,8 +96,14 @@ describe("worker service on the local stack", () => {
       expect(item.attempts?.N).toBe("1");
       expect(Number(item.bytesMoved?.N)).toBe(bodies.get(item.srcKey?.S ?? "")?.length);
     }
-    const copiedBy = new Set(items.map((i) => i.workerId?.S));
-    expect(copiedBy.size).toBeGreaterThanOrEqual(1);
+    const workerIds = workers.map(
+      (w) => w.lines.find((l) => l.message === "worker started")?.workerId,
+    );
+    expect(new Set(workerIds).size).toBe(2);
+    expect(new Set(items.map((i) => i.workerId?.S))).toEqual(new Set(workerIds));
+    for (const w of workers) {
+      expect(w.lines.some((l) => l.message === "object copied")).toBe(true);
+    }
     expect(await f.queueCounts()).toEqual({ visible: 0, inFlight: 0 });
   });
 

@@ -80,17 +80,28 @@ export async function workerFixture(
         throw new Error(`send failed: ${JSON.stringify(out.Failed)}`);
     }
   };
+  const spawned: WorkerProcess[] = [];
+  const spawn = (program: "worker" | "jobsender", args: string[], env: Record<string, string>) => {
+    const p = spawnProgram(program, ["--config", LOCAL_INI, ...args], { ...baseEnv, ...env });
+    spawned.push(p);
+    return p;
+  };
   return {
     ...engine,
+    // A test that failed half-way leaves no process polling the stack.
+    cleanup: async () => {
+      for (const p of spawned) {
+        if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
+      }
+      await engine.cleanup();
+    },
     name,
     queueUrl,
     dlqUrl,
     sendJobs: (jobs) => send(jobs.map(formatJobMessage)),
     sendBodies: send,
-    spawnWorker: (args = [], env = {}) =>
-      spawnProgram("worker", ["--config", LOCAL_INI, ...args], { ...baseEnv, ...env }),
-    spawnJobsender: (args = [], env = {}) =>
-      spawnProgram("jobsender", ["--config", LOCAL_INI, ...args], { ...baseEnv, ...env }),
+    spawnWorker: (args = [], env = {}) => spawn("worker", args, env),
+    spawnJobsender: (args = [], env = {}) => spawn("jobsender", args, env),
     statusItems: async () => {
       const out = await dynamodb.send(new ScanCommand({ TableName: name, ConsistentRead: true }));
       return (out.Items ?? []) as Record<string, { S?: string; N?: string }>[];

@@ -23,6 +23,11 @@ export {
   type TransferOptions,
   transferOptionsFromConfig,
 } from "./engine/transfer/transfer-options.js";
+export {
+  LeaseLostError,
+  type UploadBinding,
+  type UploadLedger,
+} from "./engine/transfer/upload-ledger.js";
 export { LeanS3, leanPaths } from "./lean-s3/lean-s3.js";
 export { setVisibility, startHeartbeat } from "./service/heartbeat.js";
 export { InstanceMetadata, watchSpotInterruption } from "./service/instance-metadata.js";
