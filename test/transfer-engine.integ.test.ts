@@ -7,7 +7,7 @@ import {
   ListMultipartUploadsCommand,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { destroyClients, MigrationError, RetryableError } from "@s3-migration/common";
+import { destroyClients, RetryableError } from "@s3-migration/common";
 import {
   type CopyResult,
   copyObject,
