@@ -58,5 +58,6 @@ describe("a retryable failure through the queue emulator", () => {
       attempts: { N: "2" },
     });
     expect(item?.lastError?.S).toContain(`s3://${f.dstBucket}/refused.bin`);
+    expect(item?.lastError?.S).toContain("ECONNREFUSED");
   }, 60_000);
 });

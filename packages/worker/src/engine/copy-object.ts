@@ -53,8 +53,7 @@ export async function copyObject(
 
 function typed(err: unknown, job: CopyJob): MigrationError {
   if (err instanceof MigrationError && !(err instanceof SourceChangedError)) return err;
-  const name = err instanceof Error ? err.name : String(err);
-  const what = `copy of s3://${job.srcBucket}/${job.srcKey} to s3://${job.dstBucket}/${job.dstKey} failed: ${name}`;
+  const what = `copy of s3://${job.srcBucket}/${job.srcKey} to s3://${job.dstBucket}/${job.dstKey} failed: ${describe(err)}`;
   switch (classifyAwsError(err)) {
     case "object":
       return new ObjectError(what, { cause: err });
@@ -63,4 +62,16 @@ function typed(err: unknown, job: CopyJob): MigrationError {
     default:
       return new RetryableError(what, { cause: err });
   }
+}
+
+/** `Name: message` (with the socket error code when there is one), for the status item. */
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as { code?: unknown }).code;
+  const withCode =
+    typeof code === "string" && !err.message.includes(code)
+      ? `${code} ${err.message}`
+      : err.message;
+  const reason = withCode === err.name ? "" : withCode.trim();
+  return reason === "" ? err.name : `${err.name}: ${reason}`;
 }
