@@ -66,7 +66,7 @@ export async function openUpload(
 }
 
 /** True when the bound upload holds parts of the source as it is now, cut as planned now. */
-export function bindingFits(
+function bindingFits(
   bound: UploadBinding,
   source: SourceObject,
   layout: PartLayout,
