@@ -23,7 +23,6 @@ import {
   MIB,
   put,
   setRgwOption,
-  waitPastLastModified,
 } from "./support/engine.js";
 import { gate, interceptSend, passGate, type SendOutcome } from "./support/gates.js";
 import { LedgerRecord } from "./support/ledger.js";
@@ -129,7 +128,6 @@ describe("copyObject on the local stack", () => {
     const size = 58 * MIB + 3;
     const body = bytes(size);
     await put(f.clients.sourceS3, f.srcBucket, key, body);
-    await waitPastLastModified();
     const deps = f.deps({ maxThread: 2 });
     const record = new LedgerRecord(); // the object's status item, across attempts
     let confirmed = 0; // parts the destination has acknowledged so far, over all attempts
@@ -237,7 +235,6 @@ describe("copyObject on the local stack", () => {
     const size = 14 * MIB;
     const body = bytes(size);
     await put(f.clients.sourceS3, f.srcBucket, key, body);
-    await waitPastLastModified();
     const dst = f.clients.destinationS3;
     const { UploadId } = await dst.send(
       new CreateMultipartUploadCommand({ Bucket: f.dstBucket, Key: key }),
@@ -345,7 +342,6 @@ describe("copyObject on the local stack", () => {
       const size = 1100 * partSize - 5;
       const body = bytes(size);
       await put(f.clients.sourceS3, f.srcBucket, key, body);
-      await waitPastLastModified();
       const deps = f.deps({
         resumableThresholdBytes: 0,
         chunkSizeBytes: partSize,

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { CopyJob } from "@s3-migration/common";
 import { destroyClients } from "@s3-migration/common";
 import { afterAll, describe, expect, it } from "vitest";
-import { bytes, get, MIB, put, waitPastLastModified } from "./support/engine.js";
+import { bytes, get, MIB, put } from "./support/engine.js";
 import { gate, passGate } from "./support/gates.js";
 import {
   accessKeyCredentials,
@@ -111,7 +111,6 @@ describe("worker service on the local stack", () => {
     // Prepare: 24 parts, one at a time, so the kill lands mid-object.
     const f = await fixture("svc-kill", 4, 5, { MaxThread: "1", LoggingLevel: "DEBUG" });
     const { jobs, bodies } = await seed(f, ["kill/big.bin"], () => 120 * MIB);
-    await waitPastLastModified();
     await f.sendJobs(jobs);
     const first = f.spawnWorker();
     await first.waitFor((l) => l.message === "part copied" && Number(l.partNumber) >= 2);
@@ -136,7 +135,6 @@ describe("worker service on the local stack", () => {
     // Prepare: a visibility timeout far longer than the test, so only a release explains a quick pickup.
     const f = await fixture("svc-term", 120, 5, { MaxThread: "1", LoggingLevel: "DEBUG" });
     const { jobs, bodies } = await seed(f, ["term/big.bin"], () => 120 * MIB);
-    await waitPastLastModified();
     await f.sendJobs(jobs);
     const first = f.spawnWorker();
     await first.waitFor((l) => l.message === "part copied");

@@ -102,8 +102,3 @@ export function setRgwOption(name: string, value: string): void {
     },
   );
 }
-
-/** Waits past the source's Last-Modified second, so an upload started now counts as newer. */
-export function waitPastLastModified(): Promise<void> {
-  return new Promise((r) => setTimeout(r, 2_100));
-}
