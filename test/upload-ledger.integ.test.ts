@@ -66,6 +66,7 @@ async function killMidCopy(
   f: WorkerFixture,
   body: Buffer,
   send: () => Promise<void>,
+  dstKey = KEY,
 ): Promise<{ uploadId: string; listed: number[] }> {
   const worker = f.spawnWorker();
   await worker.waitFor((l) => l.message === "worker started");
@@ -77,7 +78,7 @@ async function killMidCopy(
   expect(await worker.exited).toBe("SIGKILL");
   const uploadId = String(second.uploadId);
   const out = await f.clients.destinationS3.send(
-    new ListPartsCommand({ Bucket: f.dstBucket, Key: KEY, UploadId: uploadId }),
+    new ListPartsCommand({ Bucket: f.dstBucket, Key: dstKey, UploadId: uploadId }),
   );
   return { uploadId, listed: (out.Parts ?? []).map((p) => p.PartNumber ?? 0) };
 }

@@ -1,7 +1,8 @@
 /**
  * `pnpm status --config <ini> [--json] [--watch] [--interval <s>] [--rate-window <min>]`: queue
  * and DLQ depth, objects done / running / failed with bytes from the status table, the recent
- * rate, an ETA and the most recent failures. Exit codes: 0 shown; 1 failure; 2 bad arguments or
+ * rate, an ETA, the objects in progress (parts done / total, lease expiry) and the most recent
+ * failures. Exit codes: 0 shown; 1 failure; 2 bad arguments or
  * configuration.
  */
 import { setTimeout as sleep } from "node:timers/promises";

@@ -12,6 +12,8 @@ import {
 
 type Item = Record<string, AttributeValue>;
 
+const ZERO_QUEUE = { waiting: 0, inFlight: 0, delayed: 0 };
+
 function item(status: string, size: number, endTime: string, extra: Item = {}): Item {
   return {
     status: { S: status },
@@ -86,6 +88,76 @@ describe("scanStatusTable", () => {
   });
 });
 
+describe("scanStatusTable (objects in progress)", () => {
+  it("lists running objects, longest running first, with parts done / total and lease expiry", async () => {
+    // Prepare: two multipart copies (one whose lease has expired), a small copy, a done item.
+    const running = (key: string, lastStart: string, extra: Item = {}): Item => ({
+      status: { S: "running" },
+      srcBucket: { S: "src" },
+      srcKey: { S: key },
+      sizeBytes: { N: String(20 * 1024 * 1024) },
+      workerId: { S: "i-1" },
+      lastStart: { S: lastStart },
+      ...extra,
+    });
+    const { db, requests } = fakeScan([
+      [
+        running("late", "2026-01-01T11:59:00.000Z", {
+          leaseExpires: { N: String(Date.parse("2026-01-01T12:00:25.000Z")) },
+          partsDone: { N: "1" },
+          partsTotal: { N: "4" },
+        }),
+        item("done", 100, "2026-01-01T11:55:00.000Z"),
+      ],
+      [
+        running("stalled", "2026-01-01T10:00:00.000Z", {
+          leaseExpires: { N: String(Date.parse("2026-01-01T10:00:30.000Z")) },
+          partsDone: { N: "3" },
+          partsTotal: { N: "4" },
+        }),
+        running("small", "2026-01-01T11:58:00.000Z", {
+          leaseExpires: { N: String(Date.parse("2026-01-01T12:00:20.000Z")) },
+        }),
+      ],
+    ]);
+    const now = new Date("2026-01-01T12:00:00.000Z");
+    // Act
+    const summary = await scanStatusTable(db, "t", { now, keepInProgress: 2 });
+    const report = buildStatusReport(now, ZERO_QUEUE, ZERO_QUEUE, summary, 10);
+    const text = formatStatusReport(report);
+    const json = JSON.parse(JSON.stringify(report));
+    // Assess
+    expect(requests[0]?.ProjectionExpression).toMatch(/leaseExpires, partsDone, partsTotal/);
+    expect(summary.running.count).toBe(3);
+    expect(summary.inProgress).toEqual([
+      {
+        srcBucket: "src",
+        srcKey: "stalled",
+        sizeBytes: 20 * 1024 * 1024,
+        workerId: "i-1",
+        lastStart: "2026-01-01T10:00:00.000Z",
+        partsDone: 3,
+        partsTotal: 4,
+        leaseExpires: "2026-01-01T10:00:30.000Z",
+      },
+      expect.objectContaining({ srcKey: "small", partsDone: undefined, partsTotal: undefined }),
+    ]);
+    expect(json.objects.inProgress[0]).toMatchObject({
+      srcKey: "stalled",
+      partsDone: 3,
+      partsTotal: 4,
+      leaseExpires: "2026-01-01T10:00:30.000Z",
+    });
+    expect(text).toContain("in progress (2 of 3, longest running first):");
+    expect(text).toContain(
+      "  src/stalled  parts 3/4  20.0 MiB  worker i-1  since 2026-01-01T10:00:00.000Z  " +
+        "lease until 2026-01-01T10:00:30.000Z (expired)",
+    );
+    expect(text).toContain("  src/small  parts -  20.0 MiB  worker i-1  since");
+    expect(text).toMatch(/src\/small .* lease until 2026-01-01T12:00:20\.000Z\n/);
+  });
+});
+
 describe("keepNewest", () => {
   it("keeps the newest failures, newest first, whatever the order they come in", () => {
     const list: RecentFailure[] = [];
@@ -105,6 +177,7 @@ describe("buildStatusReport", () => {
     other: zero,
     recent,
     failures: [],
+    inProgress: [],
   });
 
   it("derives the rate from the window and the ETA from the messages left", () => {

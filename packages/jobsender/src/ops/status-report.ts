@@ -1,5 +1,8 @@
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import type { QueueCounts } from "../queue-counts.js";
+import { formatInProgress, type InProgress, inProgressOf } from "./in-progress.js";
+
+export type { InProgress } from "./in-progress.js";
 
 /** The narrow DynamoDB surface `status` needs. */
 export type DynamoSend = Pick<DynamoDBClient, "send">;
@@ -31,6 +34,8 @@ export interface TableSummary {
   readonly recent: StateTotals;
   /** The most recent failures, newest first. */
   readonly failures: RecentFailure[];
+  /** Objects in progress (status running), longest running first (at most `keepInProgress`). */
+  readonly inProgress: InProgress[];
 }
 
 /** Options of {@link scanStatusTable}. */
@@ -41,6 +46,8 @@ export interface ScanOptions {
   readonly rateWindowMinutes?: number | undefined;
   /** How many failures to keep. @default 10 */
   readonly keepFailures?: number | undefined;
+  /** How many objects in progress to keep. @default 50 */
+  readonly keepInProgress?: number | undefined;
   /** @default none */
   readonly signal?: AbortSignal | undefined;
 }
@@ -63,7 +70,7 @@ export async function scanStatusTable(
   const windowStart = new Date(
     options.now.getTime() - (options.rateWindowMinutes ?? 10) * 60_000,
   ).toISOString();
-  const keep = options.keepFailures ?? 10;
+  const keep = { failures: options.keepFailures ?? 10, inProgress: options.keepInProgress ?? 50 };
   const summary = emptySummary();
   let startKey: Record<string, AttributeValue> | undefined;
   do {
@@ -72,7 +79,8 @@ export async function scanStatusTable(
         TableName: table,
         ExclusiveStartKey: startKey,
         ProjectionExpression:
-          "#status, sizeBytes, endTime, srcBucket, srcKey, errorClass, attempts, lastError",
+          "#status, sizeBytes, endTime, srcBucket, srcKey, errorClass, attempts, lastError, " +
+          "workerId, lastStart, leaseExpires, partsDone, partsTotal",
         ExpressionAttributeNames: { "#status": "status" },
       }),
       { abortSignal: options.signal },
@@ -92,18 +100,20 @@ function emptySummary(): TableSummary {
     other: zero(),
     recent: zero(),
     failures: [],
+    inProgress: [],
   };
 }
 
 /**
  * Adds one status item to the summary: its state's totals, the rate window if it finished
- * since `windowStart` (ISO time), and the recent failures (at most `keep`).
+ * since `windowStart` (ISO time), the recent failures and the objects in progress (at most
+ * `keep` of each).
  */
 function countItem(
   summary: TableSummary,
   item: Record<string, AttributeValue>,
   windowStart: string,
-  keep: number,
+  keep: { readonly failures: number; readonly inProgress: number },
 ): void {
   const status = str(item.status);
   const size = num(item.sizeBytes);
@@ -129,18 +139,39 @@ function countItem(
         attempts: num(item.attempts),
         lastError: str(item.lastError),
       },
-      keep,
+      keep.failures,
+    );
+  }
+  if (status === "running") {
+    keepOrdered(
+      summary.inProgress,
+      inProgressOf(item),
+      keep.inProgress,
+      (a, b) => a.lastStart < b.lastStart,
     );
   }
 }
 
 /** Inserts `failure` into `list` (newest first) and trims it to `keep` entries. */
 export function keepNewest(list: RecentFailure[], failure: RecentFailure, keep: number): void {
+  keepOrdered(list, failure, keep, (a, b) => a.endTime > b.endTime);
+}
+
+/**
+ * Inserts `entry` into `list`, kept in the order `precedes` gives (after its equals), and
+ * trims it to `keep` entries.
+ */
+export function keepOrdered<T>(
+  list: T[],
+  entry: T,
+  keep: number,
+  precedes: (a: T, b: T) => boolean,
+): void {
   if (keep <= 0) return;
   const last = list[list.length - 1];
-  if (list.length >= keep && last !== undefined && failure.endTime <= last.endTime) return;
-  const at = list.findIndex((f) => f.endTime < failure.endTime);
-  list.splice(at === -1 ? list.length : at, 0, failure);
+  if (list.length >= keep && last !== undefined && !precedes(entry, last)) return;
+  const at = list.findIndex((e) => precedes(entry, e));
+  list.splice(at === -1 ? list.length : at, 0, entry);
   if (list.length > keep) list.length = keep;
 }
 
@@ -214,6 +245,12 @@ export function formatStatusReport(r: StatusReport): string {
     `rate:    ${mib(r.bytesPerSecond)}/s, ${r.objectsPerSecond.toFixed(2)} objects/s (last ${r.rateWindowMinutes} min)`,
     `ETA:     ${r.etaSeconds === undefined ? "unknown (no recent progress)" : formatDuration(r.etaSeconds)}`,
   ];
+  if (r.objects.inProgress.length > 0) {
+    const shown = r.objects.inProgress.length;
+    const of = r.objects.running.count > shown ? ` of ${r.objects.running.count}` : "";
+    lines.push(`in progress (${shown}${of}, longest running first):`);
+    for (const p of r.objects.inProgress) lines.push(`  ${formatInProgress(p, r.time)}`);
+  }
   if (r.objects.failures.length > 0) {
     lines.push("recent failures:");
     for (const f of r.objects.failures) {

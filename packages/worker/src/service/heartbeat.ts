@@ -7,7 +7,8 @@ export type SqsSend = Pick<SQSClient, "send">;
 /**
  * Keeps a message invisible while its copy runs: every third of the queue's visibility timeout
  * it sets the visibility to a full timeout again, so a 40 GB copy is never handed to a second
- * worker. Returns the function that stops it (call it in `finally`).
+ * worker, and calls `beat` (which renews the running object's lease in the status table).
+ * Returns the function that stops it (call it in `finally`).
  */
 export function startHeartbeat(
   sqs: SqsSend,
@@ -15,9 +16,11 @@ export function startHeartbeat(
   receiptHandle: string,
   visibilityTimeoutSec: number,
   logger: Logger,
+  beat: () => void = () => undefined,
 ): () => void {
   const everyMs = Math.max(1, Math.floor(visibilityTimeoutSec / 3)) * 1000;
   const timer = setInterval(() => {
+    beat();
     sqs
       .send(
         new ChangeMessageVisibilityCommand({

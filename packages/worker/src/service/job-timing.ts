@@ -30,3 +30,16 @@ export function receiveCount(message: Message): number {
 export function retryDelaySec(receiveCount: number): number {
   return Math.min(900, 10 * 2 ** Math.max(0, receiveCount - 1));
 }
+
+/** The longest visibility timeout SQS accepts (12 hours). */
+const MAX_VISIBILITY_SEC = 43_200;
+
+/**
+ * How long a message waits when another attempt holds its object's lease until `leaseExpires`
+ * (epoch ms): until then plus 5 s (at least 5 s, at most SQS's 12 hours), so it comes back
+ * when the other attempt has finished (the item is `done`) or its lease can be taken over.
+ */
+export function busyDelaySec(leaseExpires: number, now: number): number {
+  const remaining = Math.ceil((leaseExpires - now) / 1000);
+  return Math.min(MAX_VISIBILITY_SEC, Math.max(5, remaining + 5));
+}

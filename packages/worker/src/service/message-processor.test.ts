@@ -94,11 +94,13 @@ describe("MessageProcessor", () => {
     await hanging.getStarted;
     shutdown.abort(new Error("SIGTERM"));
     await done;
-    // Assess: released, and the attempt is not recorded as a failure.
+    // Assess: released with the object's lease, and the attempt is not recorded as a failure.
     expect(h.sqs.settles().map((c) => [c.name, c.input.VisibilityTimeout])).toEqual([
       ["ChangeMessageVisibility", 0],
     ]);
     expect(h.db.plain("src/k")).toMatchObject({ status: "running" });
+    expect(h.db.plain("src/k")).not.toHaveProperty("leaseOwner");
+    expect(h.db.plain("src/k")).not.toHaveProperty("leaseExpires");
     expect(h.metrics()).toMatchObject({ RetryableErrors: 0, ObjectsFailed: 0 });
   });
 

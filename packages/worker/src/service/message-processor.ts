@@ -3,9 +3,7 @@ import { DeleteMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import {
   awsErrorIs,
   type CopyJob,
-  classifyAwsError,
   type EventDestination,
-  FatalError,
   type Logger,
   MessageError,
   type ParsedMessage,
@@ -13,11 +11,15 @@ import {
   type RejectedRecord,
 } from "@s3-migration/common";
 import { copyObject } from "../engine/copy-object.js";
-import { doneStillHolds } from "./duplicate-check.js";
+import { LeaseLostError } from "../engine/transfer/upload-ledger.js";
+import { claimObject } from "./claim-object.js";
 import { type SqsSend, setVisibility, startHeartbeat } from "./heartbeat.js";
 import { jobSignal, receiveCount, retryDelaySec } from "./job-timing.js";
+import { ObjectLease } from "./object-lease.js";
+import { recordFailure } from "./record-failure.js";
 import type { RotatingTransfer } from "./rotating-transfer.js";
-import type { StatusItem, StatusStore } from "./status-store.js";
+import { type JobOutcome, settlement } from "./settle-rules.js";
+import type { StatusStore } from "./status-store.js";
 import type { ThroughputMetrics } from "./throughput-metrics.js";
 
 /** What the processor needs; the transfer deps are acquired per job so rotated credentials take effect. */
@@ -36,15 +38,18 @@ export interface ProcessorDeps {
   readonly refreshCredentials: () => Promise<boolean>;
 }
 
-type JobOutcome = "done" | "object-failed" | "retry" | "released";
-
-/** An S3 event record the parser could not read (its index and error). */
+/** The lease of the object a message is copying now (renewed by its heartbeat). */
+interface CurrentLease {
+  lease: ObjectLease | undefined;
+}
 
 /**
  * Handles one queue message end to end: parse, copy every object it names (one for a jobsender
- * job, one per record for an S3 event) while a heartbeat keeps the message invisible, record
- * each outcome, then settle the message: delete it (copied, or failed for good), make it come
- * back after a backoff (retryable failure), or release it at once (shutdown). A message that
+ * job, one per record for an S3 event) while a heartbeat keeps the message invisible and the
+ * object's lease alive, record each outcome, then settle the message (`settle-rules.ts`): delete
+ * it (copied, or failed for good), make it come back after a backoff (retryable failure) or when
+ * another attempt's lease ends (busy), release it at once (shutdown), or leave it alone (the
+ * object was taken over by another attempt). A message that
  * cannot be parsed is logged and left alone, so the queue's redrive policy moves it to the DLQ.
  * The unreadable records of an S3 event are logged and counted as failed objects; the others
  * are copied. A fatal error is rethrown after the message is released.
@@ -105,11 +110,21 @@ export class MessageProcessor {
   ): Promise<JobOutcome[]> {
     const d = this.#d;
     const receipt = message.ReceiptHandle ?? "";
-    const stopHeartbeat = startHeartbeat(d.sqs, d.queueUrl, receipt, d.visibilityTimeoutSec, log);
+    const current: CurrentLease = { lease: undefined };
+    const stopHeartbeat = startHeartbeat(
+      d.sqs,
+      d.queueUrl,
+      receipt,
+      d.visibilityTimeoutSec,
+      log,
+      () => void current.lease?.renew(),
+    );
     const outcomes: JobOutcome[] = [];
     try {
       for (const job of jobs) {
-        outcomes.push(shutdown.aborted ? "released" : await this.#runJob(job, shutdown, log));
+        outcomes.push(
+          shutdown.aborted ? { kind: "released" } : await this.#runJob(job, shutdown, current, log),
+        );
       }
       return outcomes;
     } catch (err) {
@@ -123,16 +138,13 @@ export class MessageProcessor {
     }
   }
 
-  /** Released (shutdown) → visible at once; retry → after a backoff; otherwise deleted. */
+  /** Deletes the message, changes its visibility, or leaves it, as `settlement` says. */
   async #settle(message: Message, outcomes: readonly JobOutcome[]): Promise<void> {
     const d = this.#d;
-    const receipt = message.ReceiptHandle ?? "";
-    if (outcomes.includes("released")) {
-      await setVisibility(d.sqs, d.queueUrl, receipt, 0);
-    } else if (outcomes.includes("retry")) {
-      await setVisibility(d.sqs, d.queueUrl, receipt, retryDelaySec(receiveCount(message)));
-    } else {
-      await this.#delete(message);
+    const settle = settlement(outcomes, retryDelaySec(receiveCount(message)));
+    if (settle.kind === "delete") await this.#delete(message);
+    if (settle.kind === "visibility") {
+      await setVisibility(d.sqs, d.queueUrl, message.ReceiptHandle ?? "", settle.seconds);
     }
   }
 
@@ -146,8 +158,13 @@ export class MessageProcessor {
     );
   }
 
-  /** Copies one object, once more after a key rotation, and records how it ended. */
-  async #runJob(job: CopyJob, shutdown: AbortSignal, parentLog: Logger): Promise<JobOutcome> {
+  /** Claims one object, copies it (once more after a key rotation) and records how it ended. */
+  async #runJob(
+    job: CopyJob,
+    shutdown: AbortSignal,
+    current: CurrentLease,
+    parentLog: Logger,
+  ): Promise<JobOutcome> {
     const log = parentLog.child({
       srcBucket: job.srcBucket,
       srcKey: job.srcKey,
@@ -156,58 +173,67 @@ export class MessageProcessor {
       sizeBytes: job.size,
     });
     const attemptId = randomUUID();
-    if ((await this.#startAttempt(job, attemptId, log)) === "already-copied") return "done";
+    const lease = await claimObject(job, attemptId, this.#d, log);
+    if (!(lease instanceof ObjectLease)) return lease;
+    current.lease = lease;
+    try {
+      return await this.#copyUnderLease(job, attemptId, lease, shutdown, log);
+    } finally {
+      lease.end();
+      current.lease = undefined;
+    }
+  }
+
+  async #copyUnderLease(
+    job: CopyJob,
+    attemptId: string,
+    lease: ObjectLease,
+    shutdown: AbortSignal,
+    log: Logger,
+  ): Promise<JobOutcome> {
     for (let refreshed = false; ; refreshed = true) {
       try {
-        await this.#copy(job, attemptId, shutdown, log);
-        return "done";
+        await this.#copy(job, attemptId, lease, shutdown, log);
+        return { kind: "done" };
       } catch (err) {
+        if (lease.lost || err instanceof LeaseLostError) {
+          log.warn("object taken over by another attempt, copy stopped", { error: err });
+          return { kind: "lease-lost" };
+        }
         if (shutdown.aborted) {
+          await lease.release();
           log.info("copy interrupted by shutdown, message released", {});
-          return "released";
+          return { kind: "released" };
         }
         if (!refreshed && (await this.#keyRotated(err, log))) continue;
-        return await this.#recordFailure(job, attemptId, err, log);
+        lease.end();
+        return await recordFailure(job, attemptId, err, this.#d, log);
       }
     }
   }
 
-  /** Records the start of an attempt, unless an earlier attempt's copy is still in place. */
-  async #startAttempt(
+  /**
+   * One copy under the shutdown signal, JobTimeout and the object's lease (the engine's ledger);
+   * records and logs its success.
+   */
+  async #copy(
     job: CopyJob,
     attemptId: string,
+    lease: ObjectLease,
+    shutdown: AbortSignal,
     log: Logger,
-  ): Promise<"copy" | "already-copied"> {
-    const d = this.#d;
-    const existing = await d.status.start(job, attemptId);
-    if (existing === undefined) return "copy";
-    if (await this.#doneStillHolds(job, existing, log)) {
-      log.info("object already copied", { dstEtag: existing.dstEtag });
-      return "already-copied";
-    }
-    await d.status.start(job, attemptId, true);
-    return "copy";
-  }
-
-  async #doneStillHolds(job: CopyJob, item: StatusItem, log: Logger): Promise<boolean> {
-    const lease = this.#d.transfer.acquire();
-    try {
-      return await doneStillHolds(job, item, lease.deps, log);
-    } finally {
-      lease.release();
-    }
-  }
-
-  /** One copy under the shutdown signal and JobTimeout; records and logs its success. */
-  async #copy(job: CopyJob, attemptId: string, shutdown: AbortSignal, log: Logger): Promise<void> {
+  ): Promise<void> {
     const d = this.#d;
     const timed = jobSignal(shutdown, d.jobTimeoutSec);
-    const lease = d.transfer.acquire();
+    const held = d.transfer.acquire();
     try {
-      const result = await copyObject(job, lease.deps, {
-        signal: timed.signal,
+      const result = await copyObject(job, held.deps, {
+        signal: AbortSignal.any([timed.signal, lease.signal]),
         onProgress: (p) => d.metrics.add("BytesCopied", p.bytes),
+        onParts: lease.onParts,
+        ledger: lease.ledger(),
       });
+      lease.end();
       await d.status.done(job, attemptId, result);
       d.metrics.add("ObjectsCopied");
       log.info("object copied", {
@@ -220,7 +246,7 @@ export class MessageProcessor {
       });
     } finally {
       timed.dispose();
-      lease.release();
+      held.release();
     }
   }
 
@@ -230,29 +256,5 @@ export class MessageProcessor {
     if (!(await this.#d.refreshCredentials())) return false;
     log.warn("access key rejected; credentials re-read and copy retried", { error: err });
     return true;
-  }
-
-  /** Records a failed copy: for good (object), or to come back (retryable); fatal rethrows. */
-  async #recordFailure(
-    job: CopyJob,
-    attemptId: string,
-    err: unknown,
-    log: Logger,
-  ): Promise<"object-failed" | "retry"> {
-    const d = this.#d;
-    const cls = classifyAwsError(err);
-    const text = err instanceof Error ? err.message : String(err);
-    if (cls === "object") {
-      await d.status.failed(job, attemptId, "object", text);
-      d.metrics.add("ObjectsFailed");
-      log.error("object failed", { error: err });
-      return "object-failed";
-    }
-    await d.status.failed(job, attemptId, "retryable", text);
-    if (cls === "fatal")
-      throw err instanceof FatalError ? err : new FatalError(text, { cause: err });
-    d.metrics.add("RetryableErrors");
-    log.warn("object copy failed, will be retried", { error: err });
-    return "retry";
   }
 }

@@ -6,23 +6,42 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { type CopyJob, STATUS_TABLE, statusItemId } from "@s3-migration/common";
 import type { CopyResult } from "../engine/transfer/copy-types.js";
+import { LeaseLostError, type UploadBinding } from "../engine/transfer/upload-ledger.js";
+import {
+  bindingOf,
+  type Item,
+  type PartsProgress,
+  type StartResult,
+  type StatusItem,
+  statusItemOf,
+} from "./status-item.js";
+import {
+  bindWrite,
+  doneWrite,
+  failedWrite,
+  releaseWrite,
+  renewWrite,
+  type StatusWrite,
+  startWrite,
+} from "./status-writes.js";
+
+export type { PartsProgress, StartResult, StatusItem } from "./status-item.js";
+
+/** Start writes refused while the read then finds the lease free (it ended in between). */
+const START_TRIES = 3;
 
 /** The narrow DynamoDB surface the status store needs. */
 export type DynamoSend = Pick<DynamoDBClient, "send">;
 
-/** An object's status item, as far as the worker reads it back. */
-export interface StatusItem {
-  readonly status: string | undefined;
-  readonly dstEtag: string | undefined;
-  readonly sourceEtag: string | undefined;
-  readonly sizeBytes: number | undefined;
-}
-
 /**
- * One item per source object in the status table. A successful copy costs two writes: the
- * start (status `running`, attempt count, first/last start, worker) and the end (`done` or
- * `failed`). Every attempt has an id; the end write is conditional on being the latest attempt
- * or on the item not being `done`, so a late, slower duplicate never overwrites a newer `done`.
+ * One item per source object in the status table: its state and the ledger of its multipart
+ * upload (fields and conditions: `status-writes.ts`). A start claims the object for one attempt
+ * with a lease (owner and expiry, renewed by the heartbeat); only the lease holder binds an
+ * upload, renews, confirms before completing, or releases. The end write (`done` or `failed`)
+ * drops the lease; `done` drops the binding too. Every attempt has an id; the end write is
+ * conditional on being the latest attempt or on the item not being `done`, so a late, slower
+ * duplicate never overwrites a newer `done`, and on not having been taken over, so it never
+ * drops another attempt's lease.
  */
 export class StatusStore {
   readonly #db: DynamoSend;
@@ -42,117 +61,138 @@ export class StatusStore {
   }
 
   /**
-   * Records the start of an attempt. Returns the existing item instead (and writes nothing)
-   * when the object is already `done`, unless `force`.
+   * Records the start of an attempt and claims the object's lease for `leaseMs`, unless the
+   * object is `done` (ignored with `force`) or another attempt's lease has not expired yet;
+   * then it writes nothing and says which.
    */
-  async start(job: CopyJob, attemptId: string, force = false): Promise<StatusItem | undefined> {
-    const now = new Date().toISOString();
-    try {
-      await this.#db.send(
-        new UpdateItemCommand({
-          TableName: this.#table,
-          Key: this.#key(job),
-          UpdateExpression:
-            "SET #status = :running, srcBucket = :sb, srcKey = :sk, dstBucket = :db, dstKey = :dk, " +
-            "sizeBytes = :size, workerId = :worker, lastStart = :now, lastAttempt = :attempt, " +
-            "firstStart = if_not_exists(firstStart, :now) ADD attempts :one",
-          ConditionExpression: force
-            ? undefined
-            : "attribute_not_exists(#status) OR #status <> :done",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: {
-            ":running": { S: "running" },
-            ":sb": { S: job.srcBucket },
-            ":sk": { S: job.srcKey },
-            ":db": { S: job.dstBucket },
-            ":dk": { S: job.dstKey },
-            ":size": { N: String(job.size) },
-            ":worker": { S: this.#workerId },
-            ":now": { S: now },
-            ":attempt": { S: attemptId },
-            ":one": { N: "1" },
-            ...(force ? {} : { ":done": { S: "done" } }),
-          },
-        }),
-      );
-      return undefined;
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      return this.get(job);
+  async start(
+    job: CopyJob,
+    attemptId: string,
+    leaseMs: number,
+    force = false,
+  ): Promise<StartResult> {
+    for (let tries = 1; ; tries++) {
+      const write = startWrite(job, this.#workerId, attemptId, leaseMs, force, Date.now());
+      const claimed = await this.#write(job, write, undefined, true);
+      if (claimed !== undefined) return { kind: "started", recorded: bindingOf(claimed) };
+      const item = await this.#read(job);
+      if (!force && item?.status?.S === "done") return { kind: "done", item: statusItemOf(item) };
+      const leaseExpires = Number(item?.leaseExpires?.N ?? Number.NaN);
+      const leaseOwner = item?.leaseOwner?.S ?? "";
+      // Expired or released since the refusal: claim again, a few times.
+      if (leaseExpires >= Date.now() || tries >= START_TRIES) {
+        return { kind: "busy", leaseOwner, leaseExpires: leaseExpires || Date.now() };
+      }
     }
   }
 
-  /** Records a successful copy. */
-  async done(job: CopyJob, attemptId: string, result: CopyResult): Promise<boolean> {
-    return this.#finish(job, attemptId, "done", {
-      bytesMoved: { N: String(result.bytesUploaded) },
-      sizeBytes: { N: String(result.bytes) },
-      dstEtag: { S: result.etag },
-      sourceEtag: { S: result.sourceEtag },
-      checksum: { S: result.checksum },
-      partsReused: { N: String(result.partsReused) },
-      ...(result.uploadId ? { uploadId: { S: result.uploadId } } : {}),
-      ...(result.versionId ? { versionId: { S: result.versionId } } : {}),
-    });
+  /**
+   * Records the upload this attempt created for the object (the binding, replacing any older
+   * one). Throws {@link LeaseLostError} when another attempt has taken the object over.
+   */
+  async bind(
+    job: CopyJob,
+    attemptId: string,
+    binding: UploadBinding,
+    partsTotal: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.#leased(job, bindWrite(attemptId, binding, partsTotal), signal);
   }
 
-  /** Records a failed attempt with its error (`errorClass`: object = final, retryable = will come back). */
+  /**
+   * Extends this attempt's lease to `leaseMs` from now (and records the parts done / total).
+   * Throws {@link LeaseLostError} when another attempt has taken the object over.
+   */
+  async renewLease(
+    job: CopyJob,
+    attemptId: string,
+    leaseMs: number,
+    parts?: PartsProgress,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.#leased(job, renewWrite(attemptId, leaseMs, parts, Date.now()), signal);
+  }
+
+  /**
+   * Gives up this attempt's lease, keeping the status and the binding (shutdown: the message is
+   * released for another worker at once, which must not find the object busy). False when
+   * another attempt holds the object.
+   */
+  async releaseLease(job: CopyJob, attemptId: string): Promise<boolean> {
+    try {
+      await this.#leased(job, releaseWrite(attemptId), undefined);
+      return true;
+    } catch (err) {
+      if (err instanceof LeaseLostError) return false;
+      throw err;
+    }
+  }
+
+  /** Records a successful copy; drops the lease and the binding. False when refused. */
+  async done(job: CopyJob, attemptId: string, result: CopyResult): Promise<boolean> {
+    return (await this.#write(job, doneWrite(attemptId, result, Date.now()))) !== undefined;
+  }
+
+  /**
+   * Records a failed attempt with its error (`errorClass`: object = final, retryable = will
+   * come back); drops the lease and keeps the binding, so the next attempt can resume. False
+   * when refused.
+   */
   async failed(
     job: CopyJob,
     attemptId: string,
     errorClass: "object" | "retryable",
     error: string,
   ): Promise<boolean> {
-    return this.#finish(job, attemptId, "failed", {
-      errorClass: { S: errorClass },
-      lastError: { S: error.slice(0, 1000) },
-    });
+    const write = failedWrite(attemptId, errorClass, error, Date.now());
+    return (await this.#write(job, write)) !== undefined;
   }
 
   /** The item of one object, if any. */
   async get(job: CopyJob): Promise<StatusItem | undefined> {
-    const out = await this.#db.send(
-      new GetItemCommand({ TableName: this.#table, Key: this.#key(job), ConsistentRead: true }),
-    );
-    if (out.Item === undefined) return undefined;
-    const size = out.Item.sizeBytes?.N;
-    return {
-      status: out.Item.status?.S,
-      dstEtag: out.Item.dstEtag?.S,
-      sourceEtag: out.Item.sourceEtag?.S,
-      sizeBytes: size === undefined ? undefined : Number(size),
-    };
+    const item = await this.#read(job);
+    return item === undefined ? undefined : statusItemOf(item);
   }
 
-  async #finish(
+  /** A lease holder's write; refused → {@link LeaseLostError}. */
+  async #leased(job: CopyJob, write: StatusWrite, signal: AbortSignal | undefined): Promise<void> {
+    if ((await this.#write(job, write, signal)) !== undefined) return;
+    throw new LeaseLostError(`another attempt holds ${job.srcBucket}/${job.srcKey} now`);
+  }
+
+  /** One conditional write: the item as written (with `allNew`, else `{}`), or `undefined` when refused. */
+  async #write(
     job: CopyJob,
-    attemptId: string,
-    status: "done" | "failed",
-    fields: Record<string, { S: string } | { N: string }>,
-  ): Promise<boolean> {
-    const names = Object.keys(fields);
+    write: StatusWrite,
+    signal?: AbortSignal,
+    allNew = false,
+  ): Promise<Item | undefined> {
     try {
-      await this.#db.send(
+      const out = await this.#db.send(
         new UpdateItemCommand({
           TableName: this.#table,
           Key: this.#key(job),
-          UpdateExpression: `SET #status = :status, endTime = :now, ${names.map((n) => `${n} = :${n}`).join(", ")}`,
-          ConditionExpression: "lastAttempt = :attempt OR #status <> :done",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: {
-            ":status": { S: status },
-            ":now": { S: new Date().toISOString() },
-            ":attempt": { S: attemptId },
-            ":done": { S: "done" },
-            ...Object.fromEntries(names.map((n) => [`:${n}`, fields[n] as { S: string }])),
-          },
+          UpdateExpression: write.update,
+          ConditionExpression: write.condition,
+          ExpressionAttributeNames: write.names,
+          ExpressionAttributeValues: write.values,
+          ...(allNew ? { ReturnValues: "ALL_NEW" as const } : {}),
         }),
+        { abortSignal: signal },
       );
-      return true;
+      return out.Attributes ?? {};
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
+      if (err instanceof ConditionalCheckFailedException) return undefined;
       throw err;
     }
+  }
+
+  async #read(job: CopyJob): Promise<Item | undefined> {
+    const out = await this.#db.send(
+      new GetItemCommand({ TableName: this.#table, Key: this.#key(job), ConsistentRead: true }),
+    );
+    return out.Item;
   }
 
   #key(job: CopyJob) {

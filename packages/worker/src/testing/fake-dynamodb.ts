@@ -4,25 +4,35 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   UpdateItemCommand,
+  type UpdateItemCommandOutput,
 } from "@aws-sdk/client-dynamodb";
+import {
+  applyUpdate,
+  checkAllUsed,
+  conditionHolds,
+  type Placeholders,
+} from "./dynamo-expressions.js";
 
 type Item = Record<string, AttributeValue>;
-type Names = Record<string, string> | undefined;
-type Values = Record<string, AttributeValue> | undefined;
 
 /**
  * An in-memory DynamoDB table for the status store: GetItem, and UpdateItem with the
- * expressions the store writes (`SET a = :v, b = if_not_exists(b, :v)`, `ADD n :v`; conditions
- * of `attribute_not_exists(a)`, `a = :v`, `a <> :v` joined by `OR`). Anything else throws, so a
- * new expression cannot pass unevaluated. Items are keyed by the first key attribute's value.
+ * expressions `dynamo-expressions.ts` reads (SET with `if_not_exists`, REMOVE, ADD; conditions
+ * with AND, OR, NOT, parentheses and comparisons), `ReturnValues` `NONE` or `ALL_NEW`. Like
+ * DynamoDB it refuses a name or value no expression uses, and a path in two clauses; anything it
+ * does not understand throws, so a new expression cannot pass unevaluated. Items are keyed by the
+ * first key attribute's value.
  */
 export class FakeDynamoDb {
   readonly items = new Map<string, Item>();
   /** Command class names, in order. */
   readonly commands: string[] = [];
+  /** Called before each command is handled: throw from it to fail that command. */
+  before: (command: unknown) => void = () => undefined;
 
   readonly send = (async (command: unknown) => {
     this.commands.push((command as object).constructor.name);
+    this.before(command);
     if (command instanceof GetItemCommand) {
       const item = this.items.get(keyOf(command.input.Key));
       return item === undefined ? {} : { Item: structuredClone(item) };
@@ -40,78 +50,42 @@ export class FakeDynamoDb {
     );
   }
 
-  #update(input: UpdateItemCommand["input"]): Record<string, never> {
-    const key = keyOf(input.Key);
-    const names = input.ExpressionAttributeNames;
-    const values = input.ExpressionAttributeValues;
-    const item: Item = structuredClone(this.items.get(key) ?? { ...input.Key });
-    if (input.ConditionExpression && !holds(input.ConditionExpression, item, names, values)) {
-      throw new ConditionalCheckFailedException({ message: "condition failed", $metadata: {} });
-    }
-    const m = /^SET (.+?)(?: ADD (.+))?$/.exec(input.UpdateExpression ?? "");
-    if (!m) throw new Error(`FakeDynamoDb: unsupported update ${input.UpdateExpression}`);
-    for (const assignment of splitTopLevel(m[1] ?? "")) {
-      const [target = "", expr = ""] = assignment.split(/\s*=\s*(.+)/);
-      const name = resolve(target.trim(), names);
-      const ifNotExists = /^if_not_exists\((\S+),\s*(:\w+)\)$/.exec(expr.trim());
-      if (ifNotExists) {
-        item[name] ??= value(ifNotExists[2] ?? "", values);
-      } else {
-        item[name] = value(expr.trim(), values);
-      }
-    }
-    if (m[2] !== undefined) {
-      const [target = "", operand = ""] = m[2].trim().split(/\s+/);
-      const name = resolve(target, names);
-      const add = Number(value(operand, values).N);
-      item[name] = { N: String(Number(item[name]?.N ?? 0) + add) };
+  /** Overwrites attributes of an item as another process would (plain strings and numbers). */
+  patch(key: string, fields: Record<string, string | number>): void {
+    const item = this.items.get(key) ?? {};
+    for (const [k, v] of Object.entries(fields)) {
+      item[k] = typeof v === "number" ? { N: String(v) } : { S: v };
     }
     this.items.set(key, item);
-    return {};
+  }
+
+  #update(input: UpdateItemCommand["input"]): Partial<UpdateItemCommandOutput> {
+    const key = keyOf(input.Key);
+    const p: Placeholders = {
+      names: input.ExpressionAttributeNames,
+      values: input.ExpressionAttributeValues,
+      used: new Set(),
+    };
+    if (input.ReturnValues !== undefined && !["NONE", "ALL_NEW"].includes(input.ReturnValues)) {
+      throw new Error(`FakeDynamoDb: unsupported ReturnValues ${input.ReturnValues}`);
+    }
+    const before = this.items.get(key) ?? {};
+    const holds =
+      input.ConditionExpression === undefined ||
+      conditionHolds(input.ConditionExpression, before, p);
+    const item: Item = structuredClone({ ...before, ...input.Key });
+    if (input.UpdateExpression === undefined) throw new Error("FakeDynamoDb: no UpdateExpression");
+    applyUpdate(input.UpdateExpression, item, p);
+    checkAllUsed(p);
+    if (!holds) {
+      throw new ConditionalCheckFailedException({ message: "condition failed", $metadata: {} });
+    }
+    this.items.set(key, item);
+    return input.ReturnValues === "ALL_NEW" ? { Attributes: structuredClone(item) } : {};
   }
 }
 
 function keyOf(key: Item | undefined): string {
   const first = Object.values(key ?? {})[0];
   return first?.S ?? first?.N ?? "";
-}
-
-function resolve(name: string, names: Names): string {
-  return name.startsWith("#") ? (names?.[name] ?? name) : name;
-}
-
-function value(placeholder: string, values: Values): AttributeValue {
-  const v = values?.[placeholder];
-  if (v === undefined) throw new Error(`FakeDynamoDb: no value for ${placeholder}`);
-  return v;
-}
-
-/** Splits `a = :x, b = f(c, :y)` on the commas outside parentheses. */
-function splitTopLevel(text: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] === "(") depth++;
-    if (text[i] === ")") depth--;
-    if (text[i] === "," && depth === 0) {
-      parts.push(text.slice(start, i));
-      start = i + 1;
-    }
-  }
-  parts.push(text.slice(start));
-  return parts.map((p) => p.trim());
-}
-
-function holds(condition: string, item: Item, names: Names, values: Values): boolean {
-  return condition.split(" OR ").some((term) => {
-    const notExists = /^attribute_not_exists\((\S+)\)$/.exec(term.trim());
-    if (notExists) return item[resolve(notExists[1] ?? "", names)] === undefined;
-    const cmp = /^(\S+) (=|<>) (:\w+)$/.exec(term.trim());
-    if (!cmp) throw new Error(`FakeDynamoDb: unsupported condition ${term}`);
-    const have = item[resolve(cmp[1] ?? "", names)];
-    const equal = JSON.stringify(have) === JSON.stringify(value(cmp[3] ?? "", values));
-    // As in DynamoDB, `<>` on a missing attribute is true.
-    return cmp[2] === "=" ? equal : !equal;
-  });
 }
