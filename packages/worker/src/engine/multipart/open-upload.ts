@@ -66,11 +66,7 @@ export async function openUpload(
 }
 
 /** True when the bound upload holds parts of the source as it is now, cut as planned now. */
-function bindingFits(
-  bound: UploadBinding,
-  source: SourceObject,
-  layout: PartLayout,
-): boolean {
+function bindingFits(bound: UploadBinding, source: SourceObject, layout: PartLayout): boolean {
   return (
     bound.sourceEtag === source.etag &&
     bound.sourceSize === source.size &&
