@@ -145,6 +145,7 @@ export async function readError(
 ): Promise<S3ServiceException> {
   // Given bytes already read, the parser needs only the UTF-8 codec of a serde context.
   const serde = { utf8Encoder } as SerdeContext;
+  // A body that is not XML (a proxy's HTML page) leaves the status to name the error.
   const data = await parseXmlErrorBody(await readBounded(body), serde).catch(() => ({}));
   const error = (data?.Error ?? data ?? {}) as Record<string, unknown>;
   const text = (field: string) => {

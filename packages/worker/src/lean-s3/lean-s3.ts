@@ -146,6 +146,7 @@ export class LeanS3 {
   #endpoint(bucket: string): Promise<(BucketEndpoint & { signer: Signer }) | undefined> {
     let found = this.#endpoints.get(bucket);
     if (found === undefined) {
+      // Not resolvable here: the copy goes through `send`, whose own resolution reports why.
       found = this.#resolve(bucket).catch(() => undefined);
       this.#endpoints.set(bucket, found);
     }
