@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { ScanCommand } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
+  type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { type CopyJob, formatJobMessage } from "@s3-migration/common";
 import { type EngineFixture, engineFixture } from "./engine.js";
@@ -68,18 +69,7 @@ export async function workerFixture(
       ...overrides,
     }),
   };
-  const send = async (bodies: readonly string[]) => {
-    for (let i = 0; i < bodies.length; i += 10) {
-      const entries = bodies
-        .slice(i, i + 10)
-        .map((MessageBody, n) => ({ Id: String(n), MessageBody }));
-      const out = await sqs.send(
-        new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }),
-      );
-      if ((out.Failed ?? []).length > 0)
-        throw new Error(`send failed: ${JSON.stringify(out.Failed)}`);
-    }
-  };
+  const send = (bodies: readonly string[]) => sendInBatches(sqs, queueUrl, bodies);
   const spawned: WorkerProcess[] = [];
   const spawn = (program: "worker" | "jobsender", args: string[], env: Record<string, string>) => {
     const p = spawnProgram(program, ["--config", LOCAL_INI, ...args], { ...baseEnv, ...env });
@@ -102,34 +92,76 @@ export async function workerFixture(
     sendBodies: send,
     spawnWorker: (args = [], env = {}) => spawn("worker", args, env),
     spawnJobsender: (args = [], env = {}) => spawn("jobsender", args, env),
-    statusItems: async () => {
-      const out = await dynamodb.send(new ScanCommand({ TableName: name, ConsistentRead: true }));
-      return (out.Items ?? []) as Record<string, { S?: string; N?: string }>[];
-    },
-    queueCounts: async (url = queueUrl) => {
-      const out = await sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: url,
-          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        }),
-      );
-      return {
-        visible: Number(out.Attributes?.ApproximateNumberOfMessages ?? 0),
-        inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
-      };
-    },
-    dlqBodies: async () => {
-      const out = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: dlqUrl,
-          MaxNumberOfMessages: 10,
-          VisibilityTimeout: 0,
-          WaitTimeSeconds: 1,
-        }),
-      );
-      return (out.Messages ?? []).map((m) => m.Body ?? "");
-    },
+    statusItems: () => scanStatusItems(dynamodb, name),
+    queueCounts: (url = queueUrl) => countMessages(sqs, url),
+    dlqBodies: () => peekMessages(sqs, dlqUrl),
   };
+}
+
+/** Sends `bodies` to the queue in batches of 10; throws if any entry failed. */
+async function sendInBatches(
+  sqs: SQSClient,
+  queueUrl: string,
+  bodies: readonly string[],
+): Promise<void> {
+  for (let i = 0; i < bodies.length; i += 10) {
+    const entries = bodies
+      .slice(i, i + 10)
+      .map((MessageBody, n) => ({ Id: String(n), MessageBody }));
+    const out = await sqs.send(
+      new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }),
+    );
+    if ((out.Failed ?? []).length > 0)
+      throw new Error(`send failed: ${JSON.stringify(out.Failed)}`);
+  }
+}
+
+/** Every item of the status table (a consistent Scan). */
+async function scanStatusItems(
+  dynamodb: DynamoDBClient,
+  table: string,
+): Promise<Record<string, { S?: string; N?: string }>[]> {
+  const out = await dynamodb.send(new ScanCommand({ TableName: table, ConsistentRead: true }));
+  return (out.Items ?? []) as Record<string, { S?: string; N?: string }>[];
+}
+
+/** The queue's messages waiting (visible) and in flight. */
+async function countMessages(
+  sqs: SQSClient,
+  url: string,
+): Promise<{ visible: number; inFlight: number }> {
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    }),
+  );
+  return {
+    visible: Number(out.Attributes?.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
+}
+
+/** Receives up to 10 bodies of the queue, leaving them visible (VisibilityTimeout 0). */
+async function peekMessages(sqs: SQSClient, url: string): Promise<string[]> {
+  const out = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: url,
+      MaxNumberOfMessages: 10,
+      VisibilityTimeout: 0,
+      WaitTimeSeconds: 1,
+    }),
+  );
+  return (out.Messages ?? []).map((m) => m.Body ?? "");
+}
+
+type LogLine = Record<string, unknown>;
+
+/** What a process wrote: all of its text, its JSON lines, and the waiters for a line to come. */
+interface ProcessOutput {
+  readonly text: { stdout: string; stderr: string };
+  readonly lines: LogLine[];
+  readonly waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[];
 }
 
 /** A worker or jobsender process; JSON lines from stdout and stderr are collected. */
@@ -145,62 +177,67 @@ export function spawnProgram(
     ["--import", "tsx", join(ROOT, "packages", program, "src", "main.ts"), ...args],
     { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
   );
-  const lines: Record<string, unknown>[] = [];
-  const text = { stdout: "", stderr: "" };
-  const waiters: {
-    match: (l: Record<string, unknown>) => boolean;
-    resolve: (l: Record<string, unknown>) => void;
-  }[] = [];
-  const collect = (stream: "stdout" | "stderr") => {
-    let buffer = "";
-    return (chunk: Buffer) => {
-      text[stream] += chunk.toString();
-      buffer += chunk.toString();
-      const parts = buffer.split("\n");
-      buffer = parts.pop() ?? "";
-      for (const part of parts.filter((p) => p.startsWith("{"))) {
-        let line: Record<string, unknown>;
-        try {
-          line = JSON.parse(part);
-        } catch {
-          continue;
-        }
-        lines.push(line);
-        for (const w of [...waiters]) {
-          if (w.match(line)) {
-            waiters.splice(waiters.indexOf(w), 1);
-            w.resolve(line);
-          }
-        }
-      }
-    };
-  };
-  child.stdout?.on("data", collect("stdout"));
-  child.stderr?.on("data", collect("stderr"));
+  const output: ProcessOutput = { text: { stdout: "", stderr: "" }, lines: [], waiters: [] };
+  child.stdout?.on("data", collectOutput(output, "stdout"));
+  child.stderr?.on("data", collectOutput(output, "stderr"));
   const exited = new Promise<number | string>((resolve) =>
     child.on("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
   );
   return {
     child,
-    lines,
-    text,
+    lines: output.lines,
+    text: output.text,
     exited,
-    waitFor: (match, timeoutMs = 60_000) => {
-      const seen = lines.find(match);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error("log line did not come in time")),
-          timeoutMs,
-        );
-        waiters.push({
-          match,
-          resolve: (l) => {
-            clearTimeout(timer);
-            resolve(l);
-          },
-        });
-      });
-    },
+    waitFor: (match, timeoutMs = 60_000) => waitForLine(output, match, timeoutMs),
   };
+}
+
+/**
+ * A `data` listener for one stream: keeps its text, parses each complete line that starts with
+ * `{` as JSON (skipping what does not parse) and hands every line to the waiters it matches.
+ */
+function collectOutput(output: ProcessOutput, stream: "stdout" | "stderr") {
+  const { text, lines, waiters } = output;
+  let buffer = "";
+  return (chunk: Buffer) => {
+    text[stream] += chunk.toString();
+    buffer += chunk.toString();
+    const parts = buffer.split("\n");
+    buffer = parts.pop() ?? "";
+    for (const part of parts.filter((p) => p.startsWith("{"))) {
+      let line: LogLine;
+      try {
+        line = JSON.parse(part);
+      } catch {
+        continue;
+      }
+      lines.push(line);
+      for (const w of [...waiters]) {
+        if (w.match(line)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
+    }
+  };
+}
+
+/** The first line seen so far that matches, else the next one to come, within `timeoutMs`. */
+function waitForLine(
+  output: ProcessOutput,
+  match: (line: LogLine) => boolean,
+  timeoutMs: number,
+): Promise<LogLine> {
+  const seen = output.lines.find(match);
+  if (seen) return Promise.resolve(seen);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("log line did not come in time")), timeoutMs);
+    output.waiters.push({
+      match,
+      resolve: (l) => {
+        clearTimeout(timer);
+        resolve(l);
+      },
+    });
+  });
 }

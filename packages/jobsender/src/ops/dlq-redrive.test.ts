@@ -10,71 +10,44 @@ import { describe, expect, it } from "vitest";
 import type { SqsSend } from "../queue-counts.js";
 import { isMoveTaskUnsupported, redriveDlq } from "./dlq-redrive.js";
 
+/** A message of the fake: `hidden` while received and not yet deleted or released. */
+interface FakeMessage {
+  id: string;
+  body: string;
+  hidden: boolean;
+}
+
+interface FakeSqsOptions {
+  moveTask?: boolean;
+  failAfterSends?: number;
+}
+
+/** What the fake holds: its queues by URL, what it was asked, and its counters. */
+interface FakeSqsState {
+  readonly queues: Record<string, FakeMessage[]>;
+  readonly commands: string[];
+  readonly moveTasks: unknown[];
+  nextId: number;
+  sends: number;
+}
+
 /**
  * Two in-memory queues. Received messages are hidden until `expireVisibility()`; the move task
  * is unknown (as on fauxqs) unless `moveTask`; `failAfterSends` throws on that send batch.
  */
-function fakeSqs(options: { moveTask?: boolean; failAfterSends?: number } = {}) {
-  const queues: Record<string, { id: string; body: string; hidden: boolean }[]> = {
-    dlq: [],
-    queue: [],
+function fakeSqs(options: FakeSqsOptions = {}) {
+  const state: FakeSqsState = {
+    queues: { dlq: [], queue: [] },
+    commands: [],
+    moveTasks: [],
+    nextId: 0,
+    sends: 0,
   };
-  let nextId = 0;
-  let sends = 0;
-  const commands: string[] = [];
-  const moveTasks: unknown[] = [];
+  const { queues, commands, moveTasks } = state;
   const sqs: SqsSend = {
     send: (async (command: unknown) => {
       commands.push((command as object).constructor.name);
-      if (command instanceof GetQueueAttributesCommand) {
-        return { Attributes: { QueueArn: `arn:${command.input.QueueUrl}` } };
-      }
-      if (command instanceof StartMessageMoveTaskCommand) {
-        moveTasks.push(command.input);
-        if (options.moveTask) return { TaskHandle: "task-1" };
-        throw Object.assign(new Error("Unknown action: StartMessageMoveTask"), {
-          name: "InvalidAction",
-        });
-      }
-      if (command instanceof ReceiveMessageCommand) {
-        const q = queues[command.input.QueueUrl ?? ""] ?? [];
-        const got = q.filter((m) => !m.hidden).slice(0, command.input.MaxNumberOfMessages ?? 1);
-        for (const m of got) m.hidden = true;
-        return {
-          Messages: got.map((m) => ({ MessageId: m.id, ReceiptHandle: m.id, Body: m.body })),
-        };
-      }
-      if (command instanceof SendMessageBatchCommand) {
-        sends++;
-        if (options.failAfterSends !== undefined && sends > options.failAfterSends) {
-          throw new Error("connection reset");
-        }
-        const entries = command.input.Entries ?? [];
-        for (const e of entries) {
-          queues[command.input.QueueUrl ?? ""]?.push({
-            id: `m${nextId++}`,
-            body: e.MessageBody ?? "",
-            hidden: false,
-          });
-        }
-        return { Successful: entries.map((e) => ({ Id: e.Id })) };
-      }
-      if (command instanceof DeleteMessageBatchCommand) {
-        const entries = command.input.Entries ?? [];
-        const url = command.input.QueueUrl ?? "";
-        queues[url] = (queues[url] ?? []).filter(
-          (m) => !entries.some((e) => e.ReceiptHandle === m.id),
-        );
-        return { Successful: entries.map((e) => ({ Id: e.Id })) };
-      }
-      if (command instanceof ChangeMessageVisibilityBatchCommand) {
-        for (const e of command.input.Entries ?? []) {
-          const m = queues[command.input.QueueUrl ?? ""]?.find((x) => x.id === e.ReceiptHandle);
-          if (m) m.hidden = false;
-        }
-        return { Successful: [] };
-      }
-      throw new Error("unexpected command");
+      return answer(state, options, command);
     }) as SqsSend["send"],
   };
   for (let i = 0; i < 25; i++) queues.dlq?.push({ id: `d${i}`, body: `job-${i}`, hidden: false });
@@ -87,6 +60,71 @@ function fakeSqs(options: { moveTask?: boolean; failAfterSends?: number } = {}) 
       for (const m of queues.dlq ?? []) m.hidden = false;
     },
   };
+}
+
+/** The fake's answer to one command (it throws as the service would). */
+function answer(state: FakeSqsState, options: FakeSqsOptions, command: unknown): unknown {
+  if (command instanceof GetQueueAttributesCommand) {
+    return { Attributes: { QueueArn: `arn:${command.input.QueueUrl}` } };
+  }
+  if (command instanceof StartMessageMoveTaskCommand) {
+    state.moveTasks.push(command.input);
+    if (options.moveTask) return { TaskHandle: "task-1" };
+    throw Object.assign(new Error("Unknown action: StartMessageMoveTask"), {
+      name: "InvalidAction",
+    });
+  }
+  if (command instanceof ReceiveMessageCommand) return receive(state.queues, command);
+  if (command instanceof SendMessageBatchCommand) return sendBatch(state, options, command);
+  if (command instanceof DeleteMessageBatchCommand) return deleteBatch(state.queues, command);
+  if (command instanceof ChangeMessageVisibilityBatchCommand) {
+    return releaseBatch(state.queues, command);
+  }
+  throw new Error("unexpected command");
+}
+
+function receive(queues: FakeSqsState["queues"], command: ReceiveMessageCommand) {
+  const q = queues[command.input.QueueUrl ?? ""] ?? [];
+  const got = q.filter((m) => !m.hidden).slice(0, command.input.MaxNumberOfMessages ?? 1);
+  for (const m of got) m.hidden = true;
+  return {
+    Messages: got.map((m) => ({ MessageId: m.id, ReceiptHandle: m.id, Body: m.body })),
+  };
+}
+
+function sendBatch(state: FakeSqsState, options: FakeSqsOptions, command: SendMessageBatchCommand) {
+  state.sends++;
+  if (options.failAfterSends !== undefined && state.sends > options.failAfterSends) {
+    throw new Error("connection reset");
+  }
+  const entries = command.input.Entries ?? [];
+  for (const e of entries) {
+    state.queues[command.input.QueueUrl ?? ""]?.push({
+      id: `m${state.nextId++}`,
+      body: e.MessageBody ?? "",
+      hidden: false,
+    });
+  }
+  return { Successful: entries.map((e) => ({ Id: e.Id })) };
+}
+
+function deleteBatch(queues: FakeSqsState["queues"], command: DeleteMessageBatchCommand) {
+  const entries = command.input.Entries ?? [];
+  const url = command.input.QueueUrl ?? "";
+  queues[url] = (queues[url] ?? []).filter((m) => !entries.some((e) => e.ReceiptHandle === m.id));
+  return { Successful: entries.map((e) => ({ Id: e.Id })) };
+}
+
+/** Makes the batch's messages visible again. */
+function releaseBatch(
+  queues: FakeSqsState["queues"],
+  command: ChangeMessageVisibilityBatchCommand,
+) {
+  for (const e of command.input.Entries ?? []) {
+    const m = queues[command.input.QueueUrl ?? ""]?.find((x) => x.id === e.ReceiptHandle);
+    if (m) m.hidden = false;
+  }
+  return { Successful: [] };
 }
 
 const bodies = (q: { body: string }[] | undefined) => new Set((q ?? []).map((m) => m.body));

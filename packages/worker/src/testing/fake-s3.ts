@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -12,25 +11,17 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import type { S3Send } from "../engine/transfer/s3-send.js";
-
-/** How an object or upload is encrypted: SSE-KMS ones get ETags that are not MD5s. */
-type Sse = "NONE" | "aws:kms";
-
-interface StoredObject {
-  body: Buffer;
-  etag: string;
-  /** Sizes of the parts the object was uploaded with (multipart objects only). */
-  partSizes?: number[];
-  lastModified: Date;
-  sse?: Sse;
-}
-
-interface Upload {
-  key: string;
-  initiated: Date;
-  sse: Sse;
-  parts: Map<number, { body: Buffer; etag: string }>;
-}
+import {
+  checkContentMd5,
+  compositeOf,
+  etagOf,
+  md5hex,
+  type Sse,
+  type StoredObject,
+  s3Error,
+  sseOf,
+} from "./fake-s3-model.js";
+import { type FakeUpload, FakeUploads } from "./fake-uploads.js";
 
 /** Settings of a {@link FakeS3}. */
 export interface FakeS3Options {
@@ -46,27 +37,7 @@ export interface FakeS3Options {
   readonly defaultSse?: Sse;
 }
 
-const md5hex = (b: Buffer) => createHash("md5").update(b).digest("hex");
-
-/** The ETag S3 gives a body: its MD5, or (SSE-KMS) 32 hex digits that are not its MD5. */
-function etagOf(body: Buffer, sse: Sse): string {
-  return sse === "aws:kms"
-    ? createHash("md5").update("sse-kms:").update(body).digest("hex")
-    : md5hex(body);
-}
-
-/** `md5(concat(part etags))-N`, as S3 names a completed multipart upload. */
-function compositeOf(partEtags: readonly string[]): string {
-  const hash = createHash("md5");
-  for (const etag of partEtags) hash.update(Buffer.from(etag, "hex"));
-  return `${hash.digest("hex")}-${partEtags.length}`;
-}
-
 const aMinuteAgo = () => new Date(Date.now() - 60_000);
-
-function s3Error(name: string, status: number): Error {
-  return Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
-}
 
 /**
  * An in-memory S3 bucket speaking the commands the engine uses, like AWS does: HeadObject with
@@ -78,15 +49,15 @@ function s3Error(name: string, status: number): Error {
 export class FakeS3 {
   readonly objects = new Map<string, StoredObject>();
   /** Unfinished uploads by id, in the order they were started. */
-  readonly uploads = new Map<string, Upload>();
+  readonly uploads: Map<string, FakeUpload>;
   readonly commands: string[] = [];
-  readonly #maxPageSize: number;
   readonly #defaultSse: Sse;
-  #nextUpload = 1;
+  readonly #multipart: FakeUploads;
 
   constructor(options: FakeS3Options = {}) {
-    this.#maxPageSize = options.maxPageSize ?? 1000;
     this.#defaultSse = options.defaultSse ?? "NONE";
+    this.#multipart = new FakeUploads(this.objects, options.maxPageSize ?? 1000, this.#defaultSse);
+    this.uploads = this.#multipart.uploads;
   }
 
   /**
@@ -116,9 +87,7 @@ export class FakeS3 {
 
   /** Starts an upload of `key` at `initiated` (as an earlier, interrupted copy leaves one). */
   startUpload(key: string, initiated: Date): string {
-    const id = `upload-${this.#nextUpload++}`;
-    this.uploads.set(id, { key, initiated, sse: this.#defaultSse, parts: new Map() });
-    return id;
+    return this.#multipart.start(key, initiated);
   }
 
   readonly send = (async (command: unknown) => {
@@ -130,13 +99,14 @@ export class FakeS3 {
     if (command instanceof HeadObjectCommand) return this.#headObject(command.input);
     if (command instanceof GetObjectCommand) return this.#getObject(command.input);
     if (command instanceof PutObjectCommand) return this.#putObjectCommand(command.input);
-    if (command instanceof CreateMultipartUploadCommand) return this.#createUpload(command.input);
-    if (command instanceof UploadPartCommand) return this.#uploadPart(command.input);
-    if (command instanceof ListPartsCommand) return this.#listParts(command.input);
-    if (command instanceof ListMultipartUploadsCommand) return this.#listUploads(command.input);
-    if (command instanceof CompleteMultipartUploadCommand) return this.#complete(command.input);
+    const multipart = this.#multipart;
+    if (command instanceof CreateMultipartUploadCommand) return multipart.create(command.input);
+    if (command instanceof UploadPartCommand) return multipart.uploadPart(command.input);
+    if (command instanceof ListPartsCommand) return multipart.listParts(command.input);
+    if (command instanceof ListMultipartUploadsCommand) return multipart.listUploads(command.input);
+    if (command instanceof CompleteMultipartUploadCommand) return multipart.complete(command.input);
     if (command instanceof DeleteObjectCommand) return this.#deleteObject(command.input);
-    if (command instanceof AbortMultipartUploadCommand) return this.#abortUpload(command.input);
+    if (command instanceof AbortMultipartUploadCommand) return multipart.abort(command.input);
     throw new Error(`FakeS3 does not handle ${(command as object).constructor.name}`);
   }
 
@@ -180,96 +150,11 @@ export class FakeS3 {
 
   #putObjectCommand(input: PutObjectCommand["input"]): unknown {
     const body = Buffer.from(input.Body as Buffer);
-    this.#checkMd5(body, input.ContentMD5);
-    const sse = this.#sseOf(input.ServerSideEncryption);
+    checkContentMd5(body, input.ContentMD5);
+    const sse = sseOf(input.ServerSideEncryption, this.#defaultSse);
     const etag = etagOf(body, sse);
     // Written "a minute ago", as putObject() does, so an upload started now counts as newer.
     this.objects.set(input.Key ?? "", { body, etag, lastModified: aMinuteAgo(), sse });
-    return { ETag: `"${etag}"` };
-  }
-
-  #createUpload(input: CreateMultipartUploadCommand["input"]): unknown {
-    const id = this.startUpload(input.Key ?? "", new Date());
-    const upload = this.#upload(id);
-    upload.sse = this.#sseOf(input.ServerSideEncryption);
-    return { UploadId: id };
-  }
-
-  #uploadPart(input: UploadPartCommand["input"]): unknown {
-    const upload = this.#upload(input.UploadId);
-    const body = Buffer.from(input.Body as Buffer);
-    this.#checkMd5(body, input.ContentMD5);
-    const etag = etagOf(body, upload.sse);
-    upload.parts.set(input.PartNumber ?? 0, { body, etag });
-    return { ETag: `"${etag}"` };
-  }
-
-  /** Parts after `PartNumberMarker`, at most `MaxParts` (capped at the page size) per page. */
-  #listParts(input: ListPartsCommand["input"]): unknown {
-    const upload = this.#upload(input.UploadId);
-    const after = Number(input.PartNumberMarker ?? 0);
-    const max = Math.min(input.MaxParts ?? this.#maxPageSize, this.#maxPageSize);
-    const all = [...upload.parts.entries()].sort((a, b) => a[0] - b[0]).filter(([n]) => n > after);
-    const page = all.slice(0, max);
-    return {
-      Parts: page.map(([n, p]) => ({ PartNumber: n, Size: p.body.length, ETag: `"${p.etag}"` })),
-      MaxParts: max,
-      IsTruncated: all.length > max,
-      NextPartNumberMarker: page.at(-1)?.[0],
-    };
-  }
-
-  /**
-   * Uploads under `Prefix` ordered as S3 orders them (by key, then by initiation time), from
-   * just after (`KeyMarker`, `UploadIdMarker`) (or, with `KeyMarker` alone, from the first key
-   * after it), at most `MaxUploads` (capped at the page size) per page.
-   */
-  #listUploads(input: ListMultipartUploadsCommand["input"]): unknown {
-    const max = Math.min(input.MaxUploads ?? this.#maxPageSize, this.#maxPageSize);
-    const all = [...this.uploads.entries()]
-      .filter(([, u]) => u.key.startsWith(input.Prefix ?? ""))
-      .sort(([, a], [, b]) =>
-        a.key === b.key ? a.initiated.getTime() - b.initiated.getTime() : a.key < b.key ? -1 : 1,
-      );
-    const { KeyMarker: keyMarker, UploadIdMarker: idMarker } = input;
-    const markerAt = all.findIndex(([id, u]) => u.key === keyMarker && id === idMarker);
-    const rest = all.filter(([, u], i) => {
-      if (keyMarker === undefined) return true;
-      if (u.key !== keyMarker) return u.key > keyMarker;
-      return markerAt >= 0 && i > markerAt;
-    });
-    const page = rest.slice(0, max);
-    const truncated = rest.length > max;
-    const last = page.at(-1);
-    return {
-      Uploads: page.map(([id, u]) => ({ Key: u.key, UploadId: id, Initiated: u.initiated })),
-      MaxUploads: max,
-      IsTruncated: truncated,
-      NextKeyMarker: truncated ? last?.[1].key : undefined,
-      NextUploadIdMarker: truncated ? last?.[0] : undefined,
-    };
-  }
-
-  /** Completes with the listed parts, which must exist with the ETags given (else InvalidPart). */
-  #complete(input: CompleteMultipartUploadCommand["input"]): unknown {
-    const upload = this.#upload(input.UploadId);
-    const wanted = input.MultipartUpload?.Parts ?? [];
-    const parts = wanted.map((w) => {
-      const part = upload.parts.get(w.PartNumber ?? 0);
-      if (part === undefined || w.ETag?.replace(/"/g, "") !== part.etag) {
-        throw s3Error("InvalidPart", 400);
-      }
-      return part;
-    });
-    const etag = compositeOf(parts.map((p) => p.etag));
-    this.objects.set(upload.key, {
-      body: Buffer.concat(parts.map((p) => p.body)),
-      etag,
-      partSizes: parts.map((p) => p.body.length),
-      lastModified: new Date(),
-      sse: upload.sse,
-    });
-    this.uploads.delete(input.UploadId ?? "");
     return { ETag: `"${etag}"` };
   }
 
@@ -278,35 +163,9 @@ export class FakeS3 {
     return {};
   }
 
-  #abortUpload(input: AbortMultipartUploadCommand["input"]): unknown {
-    this.#upload(input.UploadId);
-    this.uploads.delete(input.UploadId ?? "");
-    return {};
-  }
-
   #object(key: string | undefined): StoredObject {
     const o = this.objects.get(key ?? "");
     if (o === undefined) throw s3Error("NoSuchKey", 404);
     return o;
-  }
-
-  #upload(id: string | undefined): Upload {
-    const u = this.uploads.get(id ?? "");
-    if (u === undefined) throw s3Error("NoSuchUpload", 404);
-    return u;
-  }
-
-  #sseOf(requested: string | undefined): Sse {
-    if (requested === "aws:kms") return "aws:kms";
-    return requested === undefined ? this.#defaultSse : "NONE";
-  }
-
-  #checkMd5(body: Buffer, contentMd5: string | undefined): void {
-    if (
-      contentMd5 !== undefined &&
-      createHash("md5").update(body).digest("base64") !== contentMd5
-    ) {
-      throw s3Error("BadDigest", 400);
-    }
   }
 }

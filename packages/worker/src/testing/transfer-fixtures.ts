@@ -1,8 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { createLogger } from "@s3-migration/common";
+import { MemoryBudget } from "../engine/memory/memory-budget.js";
 import type { TransferDeps } from "../engine/transfer/copy-types.js";
 import type { TransferOptions } from "../engine/transfer/transfer-options.js";
-import type { FakeS3 } from "./fake-s3.js";
+import { FakeS3 } from "./fake-s3.js";
 
 export const MIB = 1024 * 1024;
 
@@ -25,6 +28,32 @@ export function testOptions(overrides: Partial<TransferOptions> = {}): TransferO
     retryBaseDelayMs: 1,
     ...overrides,
   };
+}
+
+/** The job of "k" from bucket "src" to "dst"; add its `size`. */
+export const JOB = { srcBucket: "src", srcKey: "k", dstBucket: "dst", dstKey: "k" };
+
+/** The engine's deps over two clients: a 64 MiB budget, {@link testOptions}, a quiet logger. */
+export function testDeps(
+  source: TransferDeps["source"],
+  destination: TransferDeps["destination"],
+  options: Partial<TransferOptions> = {},
+): TransferDeps {
+  return {
+    source,
+    destination,
+    budget: new MemoryBudget(64 * MIB),
+    options: testOptions(options),
+    logger: createLogger({ service: "test", level: "error" }),
+  };
+}
+
+/** A source holding `size` random bytes at "k", written a minute ago (single-part ETag). */
+export function sourceWith(size: number): { source: FakeS3; body: Buffer } {
+  const source = new FakeS3();
+  const body = randomBytes(size);
+  source.putObject("k", body);
+  return { source, body };
 }
 
 /** The fake's `send`, typed loosely for wrappers. */
