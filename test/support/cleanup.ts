@@ -6,12 +6,17 @@ import {
   ListBucketsCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { readStackEnv } from "./local-stack.js";
 
-/** Deletes every object and unfinished upload of a bucket, then the bucket. */
+/**
+ * Deletes every object (every version and delete marker, for buckets a test made versioned)
+ * and unfinished upload of a bucket, then the bucket.
+ */
 export async function deleteBucket(s3: S3Client, bucket: string): Promise<void> {
+  await deleteVersions(s3, bucket);
   for (;;) {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
     const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key }));
@@ -26,7 +31,24 @@ export async function deleteBucket(s3: S3Client, bucket: string): Promise<void> 
       new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId }),
     );
   }
-  await s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
+  // A bucket that cannot be deleted (left non-empty by a racing writer) is reported, not hidden.
+  await s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch((err: unknown) => {
+    process.stderr.write(`test cleanup: bucket ${bucket} not deleted: ${String(err)}\n`);
+  });
+}
+
+async function deleteVersions(s3: S3Client, bucket: string): Promise<void> {
+  for (;;) {
+    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+    const versions = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({
+      Key: v.Key,
+      VersionId: v.VersionId,
+    }));
+    if (versions.length === 0) return;
+    await s3.send(
+      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: versions, Quiet: true } }),
+    );
+  }
 }
 
 /** Deletes every bucket whose name matches, on one side. */
