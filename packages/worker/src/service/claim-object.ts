@@ -1,10 +1,16 @@
 import type { CopyJob, Logger } from "@s3-migration/common";
 import { doneStillHolds } from "./duplicate-check.js";
-import { busyDelaySec } from "./job-timing.js";
+import { busyDelaySec, duplicateDelaySec } from "./job-timing.js";
 import { ObjectLease } from "./object-lease.js";
 import type { RotatingTransfer } from "./rotating-transfer.js";
 import type { JobOutcome } from "./settle-rules.js";
 import type { StartResult, StatusStore } from "./status-store.js";
+
+/** The message a job came in. */
+export interface Delivery {
+  readonly messageId: string;
+  readonly receiveCount: number;
+}
 
 /** What claiming an object needs. */
 export interface ClaimDeps {
@@ -19,12 +25,16 @@ export interface ClaimDeps {
  * Claims an object for one attempt: the start write takes the object's lease (as long as the
  * queue's visibility timeout) and returns the upload an earlier attempt bound. Returns the
  * outcome instead when the object needs no copy (`done`, and the duplicate check finds the
- * source and destination unchanged) or another attempt holds a live lease (`busy`, logged, to
- * come back when that lease ends).
+ * source and destination unchanged) or another attempt holds a live lease (`busy`, logged).
+ * A busy object's message comes back when the lease ends if it is the holder's own message
+ * (the holder stopped renewing: frozen or gone), so it is taken over at once; a duplicate
+ * message comes back later and later, so it outlasts a copy of many hours without reaching
+ * the DLQ (the holder's own message covers a holder that dies).
  */
 export async function claimObject(
   job: CopyJob,
   attemptId: string,
+  delivery: Delivery,
   deps: ClaimDeps,
   log: Logger,
 ): Promise<ObjectLease | JobOutcome> {
@@ -47,10 +57,16 @@ export async function claimObject(
   }
   // A forced start never finds `done`; busy is all that is left.
   const leaseExpires = start.kind === "busy" ? start.leaseExpires : Date.now();
-  const delaySec = busyDelaySec(leaseExpires, Date.now());
+  const holder = start.kind === "busy" ? start.leaseOwner : "";
+  const sameMessage = holder.startsWith(`${delivery.messageId}/`);
+  const untilExpiry = busyDelaySec(leaseExpires, Date.now());
+  const delaySec = sameMessage
+    ? untilExpiry
+    : Math.max(untilExpiry, duplicateDelaySec(delivery.receiveCount, deps.visibilityTimeoutSec));
   log.info("object being copied by another attempt, message returned for later", {
     leaseExpires: new Date(leaseExpires).toISOString(),
     delaySec,
+    duplicate: !sameMessage,
   });
   return { kind: "busy", delaySec };
 }

@@ -43,3 +43,14 @@ export function busyDelaySec(leaseExpires: number, now: number): number {
   const remaining = Math.ceil((leaseExpires - now) / 1000);
   return Math.min(MAX_VISIBILITY_SEC, Math.max(5, remaining + 5));
 }
+
+/**
+ * How long a duplicate message waits while another message's attempt copies its object: one
+ * visibility timeout, doubling with every receive, at most SQS's 12 hours. The stack's queue
+ * (5-minute timeout) moves a message to the DLQ on its 24th receive: that is days, not the two
+ * hours a fixed delay of one timeout would give a copy of a multi-TB object.
+ */
+export function duplicateDelaySec(receiveCount: number, visibilityTimeoutSec: number): number {
+  const doublings = Math.max(0, Math.min(16, receiveCount - 1));
+  return Math.min(MAX_VISIBILITY_SEC, visibilityTimeoutSec * 2 ** doublings);
+}

@@ -41,16 +41,17 @@ function firstPartOnly(fake: FakeS3): S3Send {
 }
 
 describe("MessageProcessor (the object's lease)", () => {
-  it("returns the message for the rest of another attempt's lease plus 5 s, writing nothing", async () => {
-    // Prepare: another attempt holds the object for 20 more seconds.
+  it("returns its own message, re-delivered, for the rest of the lease plus 5 s, writing nothing", async () => {
+    // Prepare: an attempt on this same message (m-1) holds the object 20 more seconds: it
+    // stopped renewing (frozen or gone), so this delivery takes over once the lease ends.
     vi.useFakeTimers({ toFake: [...TIMERS] });
     vi.setSystemTime(T0);
     const h = processorHarness();
     h.source.putObject("k", randomBytes(10));
-    h.db.patch("src/k", heldBy("attempt-other", T0 + 20_000));
+    h.db.patch("src/k", heldBy("m-1/attempt-earlier", T0 + 20_000));
     const before = structuredClone(h.db.items.get("src/k"));
     // Act
-    await h.processor.process(sqsMessage(jobBody(10)), never);
+    await h.processor.process(sqsMessage(jobBody(10), 2, "m-1"), never);
     // Assess
     expect(h.sqs.settles()).toMatchObject([
       { name: "ChangeMessageVisibility", input: { VisibilityTimeout: 25 } },
@@ -61,8 +62,40 @@ describe("MessageProcessor (the object's lease)", () => {
       h.lines.find(
         (l) => l.message === "object being copied by another attempt, message returned for later",
       ),
-    ).toMatchObject({ level: "info", delaySec: 25, leaseExpires: "2026-01-01T12:00:20.000Z" });
+    ).toMatchObject({
+      level: "info",
+      delaySec: 25,
+      duplicate: false,
+      leaseExpires: "2026-01-01T12:00:20.000Z",
+    });
   });
+
+  it.each([
+    [1, 300],
+    [2, 600],
+    [5, 4800],
+    [24, 43_200],
+  ])(
+    "returns a duplicate message (receive %i) for %i s, so it outlasts a long copy without reaching the DLQ",
+    async (receives, seconds) => {
+      // Prepare: another message's attempt holds the object 20 more seconds; the queue's
+      // visibility timeout is the stack's 5 minutes.
+      vi.useFakeTimers({ toFake: [...TIMERS] });
+      vi.setSystemTime(T0);
+      const h = processorHarness({ visibilityTimeoutSec: 300 });
+      h.source.putObject("k", randomBytes(10));
+      h.db.patch("src/k", heldBy("m-other/attempt", T0 + 20_000));
+      const before = structuredClone(h.db.items.get("src/k"));
+      // Act
+      await h.processor.process(sqsMessage(jobBody(10), receives, "m-2"), never);
+      // Assess
+      expect(h.sqs.settles()).toMatchObject([
+        { name: "ChangeMessageVisibility", input: { VisibilityTimeout: seconds } },
+      ]);
+      expect(h.db.items.get("src/k")).toEqual(before);
+      expect(h.source.commands).toEqual([]);
+    },
+  );
 
   it("takes an expired lease over, copies, and drops the lease with the done write", async () => {
     // Prepare: the other attempt's lease expired a millisecond ago.

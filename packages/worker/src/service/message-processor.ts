@@ -12,7 +12,7 @@ import {
 } from "@s3-migration/common";
 import { copyObject } from "../engine/copy-object.js";
 import { LeaseLostError } from "../engine/transfer/upload-ledger.js";
-import { claimObject } from "./claim-object.js";
+import { claimObject, type Delivery } from "./claim-object.js";
 import { type SqsSend, setVisibility, startHeartbeat } from "./heartbeat.js";
 import { jobSignal, receiveCount, retryDelaySec } from "./job-timing.js";
 import { ObjectLease } from "./object-lease.js";
@@ -123,7 +123,9 @@ export class MessageProcessor {
     try {
       for (const job of jobs) {
         outcomes.push(
-          shutdown.aborted ? { kind: "released" } : await this.#runJob(job, shutdown, current, log),
+          shutdown.aborted
+            ? { kind: "released" }
+            : await this.#runJob(job, deliveryOf(message), shutdown, current, log),
         );
       }
       return outcomes;
@@ -161,6 +163,7 @@ export class MessageProcessor {
   /** Claims one object, copies it (once more after a key rotation) and records how it ended. */
   async #runJob(
     job: CopyJob,
+    delivery: Delivery,
     shutdown: AbortSignal,
     current: CurrentLease,
     parentLog: Logger,
@@ -172,8 +175,10 @@ export class MessageProcessor {
       dstKey: job.dstKey,
       sizeBytes: job.size,
     });
-    const attemptId = randomUUID();
-    const lease = await claimObject(job, attemptId, this.#d, log);
+    // The message id in the attempt id tells a later delivery of the same message (its holder
+    // stopped renewing) from a duplicate message (its holder is at work).
+    const attemptId = `${delivery.messageId}/${randomUUID()}`;
+    const lease = await claimObject(job, attemptId, delivery, this.#d, log);
     if (!(lease instanceof ObjectLease)) return lease;
     current.lease = lease;
     try {
@@ -257,4 +262,9 @@ export class MessageProcessor {
     log.warn("access key rejected; credentials re-read and copy retried", { error: err });
     return true;
   }
+}
+
+/** Which message this is and how often SQS has handed it out. */
+function deliveryOf(message: Message): Delivery {
+  return { messageId: message.MessageId ?? "", receiveCount: receiveCount(message) };
 }
