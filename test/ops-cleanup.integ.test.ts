@@ -1,8 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DeleteItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { CreateMultipartUploadCommand, ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
-import { destroyClients } from "@s3-migration/common";
+import { destroyClients, statusItemId } from "@s3-migration/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EngineFixture, engineFixture } from "./support/engine.js";
 import { readStackEnv } from "./support/local-stack.js";
@@ -77,3 +78,94 @@ describe("cleanup on the local stack", () => {
     expect(run.stderr).toContain('--older-than-hours: got "-1"');
   });
 });
+
+describe("cleanup and the upload ledger", () => {
+  let f: EngineFixture;
+  let env: Record<string, string>;
+  const table = "s3_migration_local"; // config/local.ini's table, as the command reads it
+  let itemId: string;
+
+  beforeAll(async () => {
+    f = await engineFixture("ops-cleanup-bound");
+    const map = join(tmpdir(), `${f.dstBucket}-map.json`);
+    writeFileSync(
+      map,
+      JSON.stringify([{ src_bucket: f.srcBucket, des_bucket: f.dstBucket, des_prefix: "copy" }]),
+    );
+    env = {
+      ...readStackEnv(),
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      ...overridesEnv({ ssm_parameter_bucket: `file:${map}` }),
+    };
+    itemId = statusItemId(f.srcBucket, "giant.bin");
+  });
+  afterAll(async () => {
+    await f.clients.dynamodb.send(
+      new DeleteItemCommand({ TableName: table, Key: { objectId: { S: itemId } } }),
+    );
+    await f?.cleanup();
+    if (f) destroyClients(f.clients);
+  });
+
+  it("keeps an old upload the status table binds to its copy, and aborts it with --include-bound", async () => {
+    // Prepare: a day-old-looking upload of giant.bin bound in the ledger, and an unbound one.
+    const start = async (Key: string) =>
+      (
+        await f.clients.destinationS3.send(
+          new CreateMultipartUploadCommand({ Bucket: f.dstBucket, Key }),
+        )
+      ).UploadId ?? "";
+    const bound = await start("copy/giant.bin");
+    await start("copy/orphan.bin");
+    await f.clients.dynamodb.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          objectId: { S: itemId },
+          status: { S: "running" },
+          uploadId: { S: bound },
+          uploadSourceEtag: { S: "0123456789abcdef0123456789abcdef" },
+          uploadSourceSize: { N: "2000000000000" },
+          uploadPartSize: { N: "209715200" },
+        },
+      }),
+    );
+    // Act
+    const run = await runOp("cleanup", ["--older-than-minutes", "0", "--yes"], env);
+    // Assess
+    expect(run.code).toBe(0);
+    const lines = run.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          key: "copy/giant.bin",
+          uploadId: bound,
+          aborted: false,
+          kept: expect.any(String),
+        }),
+        expect.objectContaining({ key: "copy/orphan.bin", aborted: true }),
+      ]),
+    );
+    expect(run.stderr).toContain("aborted 1 unfinished multipart uploads; kept 1 bound");
+    expect(await keysOfUploads(f)).toEqual(["copy/giant.bin"]);
+    // Act 2
+    const forced = await runOp(
+      "cleanup",
+      ["--older-than-minutes", "0", "--yes", "--include-bound"],
+      env,
+    );
+    // Assess 2
+    expect(forced.code).toBe(0);
+    expect(await keysOfUploads(f)).toEqual([]);
+  });
+});
+
+async function keysOfUploads(f: EngineFixture): Promise<(string | undefined)[]> {
+  const out = await f.clients.destinationS3.send(
+    new ListMultipartUploadsCommand({ Bucket: f.dstBucket }),
+  );
+  return (out.Uploads ?? []).map((u) => u.Key);
+}
