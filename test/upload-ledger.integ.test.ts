@@ -3,7 +3,7 @@ import { ListMultipartUploadsCommand, ListPartsCommand } from "@aws-sdk/client-s
 import { type CopyJob, destroyClients, STATUS_TABLE, statusItemId } from "@s3-migration/common";
 import { afterAll, describe, expect, it } from "vitest";
 import { bytes, get, MIB, put } from "./support/engine.js";
-import { gate, passGate } from "./support/gates.js";
+import { type Gate, gate, passGate } from "./support/gates.js";
 import {
   accessKeyCredentials,
   accessKeyEndpointEnv,
@@ -59,6 +59,25 @@ function eventOf(f: WorkerFixture, size = SIZE): string {
 }
 
 /**
+ * A proxy in front of the destination that holds the third UploadPart through it: `held` opens
+ * when it arrives; it goes on to S3 once `release` opens (never, if nobody opens it).
+ */
+async function holdingThirdPart(): Promise<{ proxy: HttpProxy; held: Gate; release: Gate }> {
+  const held = gate();
+  const release = gate();
+  let parts = 0;
+  const proxy = await startProxy(accessKeyCredentials().endpoint ?? "", {
+    before: async ({ operation }) => {
+      if (operation !== "UploadPart" || ++parts < 3) return;
+      held.open();
+      await release.opened;
+    },
+  });
+  proxies.push(proxy);
+  return { proxy, held, release };
+}
+
+/**
  * Starts a worker whose destination requests pass through a proxy that holds its third part
  * for good, writes the source and sends its message at once, and kills the worker with -9
  * while the third part is held: two parts are in S3. Returns the upload and the parts S3 holds.
@@ -69,17 +88,8 @@ async function killMidCopy(
   send: () => Promise<void>,
   dstKey = KEY,
 ): Promise<{ uploadId: string; listed: number[] }> {
-  const third = gate();
-  const never = gate();
-  let parts = 0;
-  const proxy = await startProxy(accessKeyCredentials().endpoint ?? "", {
-    before: async ({ operation }) => {
-      if (operation !== "UploadPart" || ++parts < 3) return;
-      third.open();
-      await never.opened; // never opened: the part stays held until the proxy closes
-    },
-  });
-  proxies.push(proxy);
+  // The release gate is never opened: the third part stays held until the proxy closes.
+  const { proxy, held: third } = await holdingThirdPart();
   const worker = f.spawnWorker([], accessKeyEndpointEnv(proxy.url, f.name));
   await worker.waitFor((l) => l.message === "worker started");
   await put(f.clients.sourceS3, f.srcBucket, KEY, body);
@@ -184,17 +194,7 @@ describe("the upload ledger, with worker processes", () => {
     // (SIGSTOP) while it waits, so its heartbeat stops and its lease and message expire.
     const f = await fixture("ledger-frozen");
     const body = bytes(SIZE);
-    const held = gate();
-    const release = gate();
-    let partsA = 0;
-    const proxy = await startProxy(accessKeyCredentials().endpoint ?? "", {
-      before: async ({ operation }) => {
-        if (operation !== "UploadPart" || ++partsA < 3) return;
-        held.open();
-        await passGate(release, "the test resuming worker A", 120_000);
-      },
-    });
-    proxies.push(proxy);
+    const { proxy, held, release } = await holdingThirdPart();
     await put(f.clients.sourceS3, f.srcBucket, KEY, body);
     await f.sendJobs([jobOf(f)]);
     const a = f.spawnWorker([], accessKeyEndpointEnv(proxy.url, f.name));

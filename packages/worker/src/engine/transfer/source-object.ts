@@ -1,18 +1,11 @@
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import type { CopyJob } from "@s3-migration/common";
+import type { LeanObjectHeaders } from "../../lean-s3/lean-s3-http.js";
 import { isMd5Etag, unquote } from "../hashing/checksums.js";
 import type { S3Send } from "./s3-send.js";
 
-/** The headers copied from source to destination. */
-export interface ObjectHeaders {
-  readonly ContentType?: string | undefined;
-  readonly ContentEncoding?: string | undefined;
-  readonly ContentLanguage?: string | undefined;
-  readonly ContentDisposition?: string | undefined;
-  readonly CacheControl?: string | undefined;
-  readonly Expires?: Date | undefined;
-  readonly Metadata?: Record<string, string> | undefined;
-}
+/** The headers copied from source to destination (the lean path reads the same ones). */
+export type ObjectHeaders = LeanObjectHeaders;
 
 /** What the copy needs to know about the source object, from one HeadObject or GetObject. */
 export interface SourceObject {
