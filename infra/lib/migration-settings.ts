@@ -51,7 +51,7 @@ export interface MigrationSettings {
   readonly visibilityTimeoutSeconds?: number;
   /** Receives before a message moves to the DLQ. @default 24 */
   readonly maxReceiveCount?: number;
-  /** Job queue message retention (the DLQ keeps 14 days). @default 4 */
+  /** Job queue message retention, days (the DLQ keeps 14 days). @default 14 */
   readonly queueRetentionDays?: number;
   /** Worker instance types for the Spot pools. @default ["c5.large", "c6i.large", "c7i.large"] */
   readonly workerInstanceTypes?: readonly string[];
@@ -112,7 +112,7 @@ export const DEFAULT_SETTINGS = {
   bucketKmsKeyArns: [],
   visibilityTimeoutSeconds: 300,
   maxReceiveCount: 24,
-  queueRetentionDays: 4,
+  queueRetentionDays: 14,
   workerInstanceTypes: ["c5.large", "c6i.large", "c7i.large"],
   minCapacity: 1,
   maxCapacity: 10,

@@ -24,6 +24,19 @@ export const LOG_RETENTION_DAYS: readonly number[] = [
 const NAME = /^[A-Za-z0-9_-]{3,76}$/;
 const SSM_NAME = /^[A-Za-z0-9_.\-/]{1,1011}$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+/**
+ * Graviton (arm64) families: `a1`, and a `g` among the attribute letters after the generation
+ * (`c6g`, `c7gn`, `m6gd`, `t4g`, `x2gd`, `im4gn`, `g5g`, `hpc7g`). Intel/AMD families never
+ * carry it (`g4dn`, `c7i-flex`, `x2iedn`, `inf2`).
+ */
+const GRAVITON_FAMILY = /^(a1|[a-z]+\d+[a-z]*g[a-z]*)\./;
+
+/** Why `type` cannot run the hosts' AMI (Amazon Linux 2023 x86_64), or undefined. */
+export function armTypeProblem(type: string): string | undefined {
+  return GRAVITON_FAMILY.test(type)
+    ? `an x86_64 instance type: ${type} is a Graviton (arm64) type, and the hosts' AMI is Amazon Linux 2023 x86_64 (e.g. c6i.large or c6a.large instead)`
+    : undefined;
+}
 
 function checkInt(
   bad: ReportProblem,
@@ -77,8 +90,14 @@ export function checkHostsAndNetwork(s: Unchecked, bad: ReportProblem): void {
       s.workerInstanceTypes.join(","),
       "one or more instance types, e.g. c6i.large",
     );
+  for (const type of s.workerInstanceTypes) {
+    const arm = armTypeProblem(type);
+    if (arm !== undefined) bad("workerInstanceTypes", type, arm);
+  }
   if (!INSTANCE_TYPE.test(s.jobsenderInstanceType))
     bad("jobsenderInstanceType", s.jobsenderInstanceType, "an instance type, e.g. t3.small");
+  const arm = armTypeProblem(s.jobsenderInstanceType);
+  if (arm !== undefined) bad("jobsenderInstanceType", s.jobsenderInstanceType, arm);
   if (!/^[A-Za-z0-9 *:/,.~-]+$/.test(s.jobsenderSchedule))
     bad(
       "jobsenderSchedule",

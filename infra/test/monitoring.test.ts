@@ -74,6 +74,33 @@ describe("MigrationMonitoring", () => {
     });
   });
 
+  it("e-mails when the oldest job has waited three quarters of the 14-day retention", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "AWS/SQS",
+      MetricName: "ApproximateAgeOfOldestMessage",
+      Dimensions: [{ Name: "QueueName", Value: stack.resolve(stack.jobQueue.queue.queueName) }],
+      Statistic: "Maximum",
+      Threshold: 0.75 * 14 * 86_400,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      AlarmActions: [topic],
+    });
+  });
+
+  it("shows every e-mailing alarm on the dashboard's alarm widget", () => {
+    const widget = widgets.find((w) => w.properties.title === "Alarms") as
+      | { properties: { alarms: string[] } }
+      | undefined;
+    for (const alarm of [
+      stack.workers.drainedAlarm,
+      stack.monitoring.deadLetterAlarm,
+      stack.monitoring.workerErrorAlarm,
+      stack.monitoring.oldestJobAlarm,
+    ]) {
+      const arn = stack.resolve(alarm.alarmArn)["Fn::GetAtt"];
+      expect(widget?.properties.alarms).toContain(`{GetAtt:${arn[0]}.${arn[1]}}`);
+    }
+  });
+
   it("e-mails when worker error lines reach the threshold in 5 minutes", () => {
     template.hasResourceProperties("AWS::CloudWatch::Alarm", {
       Namespace: "S3Migration/Logs",
@@ -137,5 +164,22 @@ describe("MigrationMonitoring", () => {
       "utf8",
     );
     expect(source).toContain(`METRICS_NAMESPACE = "${WORKER_METRICS_NAMESPACE}"`);
+  });
+});
+
+describe("MigrationMonitoring with a 4-day queue retention", () => {
+  const stack = buildStack({ queueRetentionDays: 4 });
+  const template = Template.fromStack(stack);
+
+  it("raises the oldest-job alarm after 3 of the 4 days", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      MetricName: "ApproximateAgeOfOldestMessage",
+      Threshold: 3 * 86_400,
+      AlarmActions: [stack.resolve(stack.notifications.topic.topicArn)],
+    });
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      QueueName: "s3_migration_file_list",
+      MessageRetentionPeriod: 4 * 86_400,
+    });
   });
 });

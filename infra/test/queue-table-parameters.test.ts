@@ -23,6 +23,13 @@ describe("JobQueue, StateTable and MigrationParameters with default settings", (
     });
   });
 
+  it("keeps jobs for 14 days (SQS's maximum): an expired job is never copied", () => {
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      QueueName: "s3_migration_file_list",
+      MessageRetentionPeriod: 14 * 86_400,
+    });
+  });
+
   it("keeps dead letters for 14 days, encrypted, under <name>-DLQ", () => {
     template.hasResourceProperties("AWS::SQS::Queue", {
       QueueName: "s3_migration_file_list-DLQ",

@@ -89,6 +89,33 @@ describe("resolveSettings", () => {
     expect(message).toContain("eventSource");
     expect(message).toContain("scaleOutSteps[1].lower");
   });
+
+  it("rejects Graviton instance types by name, since the AMI is x86_64 only", () => {
+    // Act
+    const message = problemsOf(() =>
+      resolveSettings({
+        bucketMapJson: BUCKET_MAP,
+        workerInstanceTypes: ["c6i.large", "c7g.large", "m6gd.xlarge", "c6a.large", "g4dn.xlarge"],
+        jobsenderInstanceType: "t4g.small",
+      }),
+    );
+    // Assess: each arm64 type named once; the x86_64 ones (g4dn included) pass.
+    expect(message).toMatch(/3 problem\(s\)/);
+    expect(message).toContain(
+      'workerInstanceTypes: got "c7g.large"; expected an x86_64 instance type',
+    );
+    expect(message).toContain('workerInstanceTypes: got "m6gd.xlarge"');
+    expect(message).toContain('jobsenderInstanceType: got "t4g.small"');
+    expect(message).toContain("Graviton (arm64)");
+  });
+
+  it("accepts Intel and AMD types whose names hold a g elsewhere", () => {
+    const s = resolveSettings({
+      bucketMapJson: BUCKET_MAP,
+      workerInstanceTypes: ["g4dn.xlarge", "c7i-flex.large", "x2iedn.xlarge", "inf2.xlarge"],
+    });
+    expect(s.workerInstanceTypes).toHaveLength(4);
+  });
 });
 
 describe("readAppConfig", () => {
@@ -199,5 +226,15 @@ describe("buildAppIni", () => {
     // Act + Assess
     expect(problemsOf(() => buildAppIni(owned))).toContain("appSettings.table_queue_name");
     expect(problemsOf(() => buildAppIni(invalid))).toMatch(/MaxThread: got "0"/);
+  });
+
+  it("passes on the worker's warning about a JobTimeout above SQS's 12 hours (capped)", () => {
+    // Prepare
+    const s = resolveSettings({ bucketMapJson: BUCKET_MAP, appSettings: { JobTimeout: "86400" } });
+    const warnings: string[] = [];
+    // Act
+    buildAppIni(s, (w) => warnings.push(w));
+    // Assess
+    expect(warnings).toEqual([expect.stringMatching(/JobTimeout = 86400 .*43200 is used/)]);
   });
 });

@@ -13,7 +13,11 @@ export interface JobQueueProps {
   readonly visibilityTimeout?: Duration;
   /** Receives before the DLQ. @default 24 */
   readonly maxReceiveCount?: number;
-  /** @default Duration.days(4) */
+  /**
+   * How long a job waits before SQS drops it (SQS's maximum: a dropped job is never copied, and
+   * nothing reports it). The monitoring alarms on the oldest job's age well before this.
+   * @default Duration.days(14)
+   */
   readonly retentionPeriod?: Duration;
 }
 
@@ -33,7 +37,7 @@ export class JobQueue extends Construct {
     this.queue = new sqs.Queue(this, "Queue", {
       queueName: props.queueName,
       visibilityTimeout: props.visibilityTimeout ?? Duration.seconds(300),
-      retentionPeriod: props.retentionPeriod ?? Duration.days(4),
+      retentionPeriod: props.retentionPeriod ?? Duration.days(14),
       receiveMessageWaitTime: Duration.seconds(20),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

@@ -34,6 +34,12 @@ export interface MigrationMonitoringProps {
   readonly topic: sns.ITopic;
   /** Worker `error` lines per 5 minutes that raise the alarm. @default 10 */
   readonly workerErrorThreshold?: number;
+  /**
+   * The job queue's retention: the oldest-job alarm fires when a job has waited three quarters
+   * of it (a quarter left to act before SQS drops the job unreported).
+   * @default Duration.days(14)
+   */
+  readonly queueRetention?: Duration;
   /** @default the stack name */
   readonly dashboardName?: string;
 }
@@ -46,6 +52,7 @@ export class MigrationMonitoring extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
   public readonly deadLetterAlarm: cloudwatch.Alarm;
   public readonly workerErrorAlarm: cloudwatch.Alarm;
+  public readonly oldestJobAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: MigrationMonitoringProps) {
     super(scope, id);
@@ -87,6 +94,8 @@ export class MigrationMonitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.workerErrorAlarm.addAlarmAction(notify);
+    this.oldestJobAlarm = oldestJobAlarm(this, props.queue, props.queueRetention);
+    this.oldestJobAlarm.addAlarmAction(notify);
 
     this.dashboard = new cloudwatch.Dashboard(this, "Dashboard", {
       dashboardName: props.dashboardName ?? Stack.of(this).stackName,
@@ -101,12 +110,40 @@ export class MigrationMonitoring extends Construct {
       ...fleetWidgets(Stack.of(this).stackName, props.workerGroup.autoScalingGroupName),
       new cloudwatch.AlarmStatusWidget({
         title: "Alarms",
-        alarms: [props.drainedAlarm, this.deadLetterAlarm, this.workerErrorAlarm],
+        alarms: [
+          props.drainedAlarm,
+          this.deadLetterAlarm,
+          this.workerErrorAlarm,
+          this.oldestJobAlarm,
+        ],
         width: 12,
         height: 6,
       }),
     ];
   }
+}
+
+/**
+ * Jobs about to expire: the oldest message of the job queue has waited three quarters of the
+ * retention. Without it an expired job vanishes and "batch finished" still reports success.
+ */
+function oldestJobAlarm(
+  scope: Construct,
+  queue: sqs.IQueue,
+  retention = Duration.days(14),
+): cloudwatch.Alarm {
+  const threshold = Math.floor(retention.toSeconds() * 0.75);
+  return new cloudwatch.Alarm(scope, "OldestJobAge", {
+    alarmDescription: `A job has waited ${Duration.seconds(threshold).toHumanString()} in the queue, three quarters of its retention: jobs will expire uncopied. See docs/DEPLOY.md.`,
+    metric: queue.metricApproximateAgeOfOldestMessage({
+      period: Duration.minutes(5),
+      statistic: "Maximum",
+    }),
+    threshold,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    evaluationPeriods: 1,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
 }
 
 /** A half-width dashboard graph. */
