@@ -80,4 +80,33 @@ describe("ThroughputMetrics", () => {
     // Assess
     expect(lines.map((l) => l.BytesCopied)).toEqual([7]);
   });
+
+  it.each(["warn", "error"] as const)(
+    "writes the EMF line when the logger's level is %s (LoggingLevel raised), printed as info",
+    (level) => {
+      // Prepare: a child logger, as the worker's (its fields must stay on the line).
+      vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
+      const { logger, lines } = capturedLog(level);
+      const child = logger.child({ workerId: "w-1" });
+      const metrics = new ThroughputMetrics(child, 60_000);
+      metrics.add("ObjectsCopied", 2);
+      // Act
+      child.info("an info line the level filters out");
+      vi.advanceTimersByTime(60_000);
+      // Assess: only the EMF line, at info, with its namespace and the logger's fields.
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: "info",
+          message: "throughput",
+          service: "test",
+          workerId: "w-1",
+          ObjectsCopied: 2,
+          _aws: expect.objectContaining({
+            CloudWatchMetrics: [expect.objectContaining({ Namespace: "S3Migration" })],
+          }),
+        }),
+      ]);
+      metrics.close();
+    },
+  );
 });

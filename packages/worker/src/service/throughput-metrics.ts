@@ -21,7 +21,8 @@ const UNITS: Record<keyof MetricCounts, string> = {
 /**
  * Adds up bytes (per part, so a 2 TB object shows progress long before it ends), objects and
  * errors, and writes them once per interval as one log line in CloudWatch Embedded Metric
- * Format: the CloudWatch agent turns it into metrics with no metric filter to maintain.
+ * Format: the CloudWatch agent turns it into metrics with no metric filter to maintain. The
+ * line is written whatever `LoggingLevel` says (printed as `info`).
  */
 export class ThroughputMetrics {
   #counts: MetricCounts = zero();
@@ -43,7 +44,7 @@ export class ThroughputMetrics {
     const counts = this.#counts;
     this.#counts = zero();
     if (Object.values(counts).every((v) => v === 0)) return;
-    this.#logger.info("throughput", {
+    writeUnfiltered(this.#logger, "throughput", {
       _aws: {
         Timestamp: Date.now(),
         CloudWatchMetrics: [
@@ -63,6 +64,28 @@ export class ThroughputMetrics {
     clearInterval(this.#timer);
     this.flush();
   }
+}
+
+/** The key winston filters a line by (triple-beam's `LEVEL`), apart from the `level` it prints. */
+const FILTER_LEVEL = Symbol.for("level");
+
+/**
+ * Writes an `info` line that no `LoggingLevel` filters out: the EMF line is the metrics, not a
+ * diagnostic, and raising the level to WARNING must not empty the dashboard. winston filters
+ * by `info[LEVEL]`, so the line is filtered as the most severe level the logger has while its
+ * printed `level` stays `info` (the `error`/`warn` line counters never count it). The fields
+ * a child logger adds are kept (its `write` adds them); the root's `defaultMeta` is added here,
+ * as winston's `log` would.
+ */
+function writeUnfiltered(logger: Logger, message: string, fields: Record<string, unknown>): void {
+  const [mostSevere] = Object.entries(logger.levels).reduce((a, b) => (b[1] < a[1] ? b : a));
+  logger.write({
+    ...logger.defaultMeta,
+    ...fields,
+    level: "info",
+    message,
+    [FILTER_LEVEL]: mostSevere,
+  });
 }
 
 function zero(): MetricCounts {
