@@ -30,11 +30,14 @@ export const STACK_OWNED_KEYS = [
  * The ini file both programs run with, generated from the settings so the queue, table and
  * parameter names match the stack. Validated with the project's own `parseConfig`, so a bad
  * `appSettings` value (e.g. `MaxThread = 0`) fails the synth with the message the worker would
- * print at start.
+ * print at start. The parser's warnings (e.g. a `JobTimeout` above 12 hours, capped) go to `warn`.
  *
  * @throws ConfigError listing every problem.
  */
-export function buildAppIni(s: ResolvedSettings): string {
+export function buildAppIni(
+  s: ResolvedSettings,
+  warn: (warning: string) => void = () => undefined,
+): string {
   const problems: ConfigProblem[] = [];
   for (const [key, value] of Object.entries(s.appSettings)) {
     if ((STACK_OWNED_KEYS as readonly string[]).includes(key))
@@ -68,6 +71,10 @@ export function buildAppIni(s: ResolvedSettings): string {
   const text = `${lines.join("\n")}\n`;
 
   // The units set AWS_REGION; any valid region stands in for it here.
-  parseConfig(mergeSettings(flattenIni(text), { AWS_REGION: "us-east-1" }), "/");
+  const { warnings } = parseConfig(
+    mergeSettings(flattenIni(text), { AWS_REGION: "us-east-1" }),
+    "/",
+  );
+  for (const w of warnings) warn(w);
   return text;
 }

@@ -75,7 +75,7 @@ export class MigrationStack extends Stack {
     super(scope, id, props);
     const s = resolveSettings(props.settings);
     this.settings = s;
-    const appIni = buildAppIni(s);
+    const appIni = buildAppIni(s, (w) => Annotations.of(this).addWarningV2("s3mig:appSettings", w));
     const removalPolicy = s.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
     // Construct ids make the logical ids and the order of creation the template's order: keep both.
@@ -198,6 +198,7 @@ export class MigrationStack extends Stack {
       drainedAlarm: this.workers.drainedAlarm,
       topic: this.notifications.topic,
       workerErrorThreshold: this.settings.workerErrorThreshold,
+      queueRetention: Duration.days(this.settings.queueRetentionDays),
     });
   }
 

@@ -129,9 +129,21 @@ export function readDestinationEncryption(
   return { destinationSse, destinationKmsKeyId };
 }
 
-/** Storage class, single-PUT threshold, retries, concurrency and the per-job time limit. */
+/**
+ * The longest `JobTimeout` that can take effect: SQS keeps a received message invisible at most
+ * 12 hours, so no copy runs longer within one receive (the worker stops it and the next receive
+ * resumes it).
+ */
+export const MAX_JOB_TIMEOUT_SEC = 43_200;
+
+/**
+ * Storage class, single-PUT threshold, retries, concurrency and the per-job time limit. A
+ * `JobTimeout` above {@link MAX_JOB_TIMEOUT_SEC} (older files say 86400) is capped to it, with a
+ * warning in `warnings`: it could never take effect, and the file still loads.
+ */
 export function readCopyLimits(
   r: FieldReader,
+  warnings: string[],
 ): Pick<
   Config,
   | "storageClass"
@@ -147,8 +159,17 @@ export function readCopyLimits(
     maxRetry: r.integer("MaxRetry", 10, 0, 100),
     maxThread: r.integer("MaxThread", 10, 1, 1000),
     maxParallelFile: r.integer("MaxParallelFile", 5, 1, 1000),
-    jobTimeoutSec: r.integer("JobTimeout", 86_400, 0, 30 * 86_400, "seconds, 0 = no limit"),
+    jobTimeoutSec: readJobTimeout(r, warnings),
   };
+}
+
+function readJobTimeout(r: FieldReader, warnings: string[]): number {
+  const sec = r.integer("JobTimeout", MAX_JOB_TIMEOUT_SEC, 0, 30 * 86_400, "seconds, 0 = no limit");
+  if (sec <= MAX_JOB_TIMEOUT_SEC) return sec;
+  warnings.push(
+    `config key JobTimeout = ${sec} is above ${MAX_JOB_TIMEOUT_SEC} s, the 12 hours SQS keeps a received message invisible; ${MAX_JOB_TIMEOUT_SEC} is used`,
+  );
+  return MAX_JOB_TIMEOUT_SEC;
 }
 
 /** The three version-id switches of the original tool. */

@@ -69,7 +69,11 @@ export interface Config {
   readonly maxThread: number;
   /** `MaxParallelFile`: objects in flight per worker process. @default 5 */
   readonly maxParallelFile: number;
-  /** `JobTimeout` (s): a copy running longer is stopped (its upload kept for resume); 0 = no limit. @default 86400 */
+  /**
+   * `JobTimeout` (s): a copy running longer is stopped (its upload kept for resume); 0 = no
+   * limit. At most 43200 (SQS's 12 hours per receive; a larger value is capped with a warning).
+   * @default 43200
+   */
   readonly jobTimeoutSec: number;
   /** `LoggingLevel` @default "info" */
   readonly logLevel: LogLevel;

@@ -31,7 +31,7 @@ const OPTIONAL: Record<string, { field: keyof Config; dflt: unknown; bad: string
   MaxRetry: { field: "maxRetry", dflt: 10, bad: "-1" },
   MaxThread: { field: "maxThread", dflt: 10, bad: "0" },
   MaxParallelFile: { field: "maxParallelFile", dflt: 5, bad: "many" },
-  JobTimeout: { field: "jobTimeoutSec", dflt: 86_400, bad: "1h" },
+  JobTimeout: { field: "jobTimeoutSec", dflt: 43_200, bad: "1h" },
   LoggingLevel: { field: "logLevel", dflt: "info", bad: "LOUD" },
   CleanUnfinishedUpload: { field: "cleanUnfinishedUpload", dflt: false, bad: "maybe" },
   ChunkSize: { field: "chunkSizeBytes", dflt: 5 * MIB, bad: "4" },
@@ -186,6 +186,19 @@ describe("parseConfig", () => {
   it("warns about, but accepts, keys of the original tool that mean nothing here", () => {
     const { warnings } = parseConfig({ ...BASE, LocalProfileMode: "False" }, "/");
     expect(warnings).toEqual([expect.stringContaining("LocalProfileMode")]);
+  });
+
+  it("caps a JobTimeout above SQS's 12 hours per receive to 43200 s, with a warning", () => {
+    // Act
+    const capped = parseConfig({ ...BASE, JobTimeout: "86400" }, "/");
+    const atBound = parseConfig({ ...BASE, JobTimeout: "43200" }, "/");
+    // Assess
+    expect(capped.config.jobTimeoutSec).toBe(43_200);
+    expect(capped.warnings).toEqual([
+      expect.stringMatching(/JobTimeout = 86400 is above 43200 s.*12 hours.*43200 is used/),
+    ]);
+    expect(atBound.config.jobTimeoutSec).toBe(43_200);
+    expect(atBound.warnings).toEqual([]);
   });
 
   it("turns the instance metadata watcher off with none", () => {

@@ -81,7 +81,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, baseDir: stri
   const encryption = readDestinationEncryption(r);
   const config: Config = {
     ...names,
-    ...readCopyLimits(r),
+    ...readCopyLimits(r, warnings),
     logLevel,
     cleanUnfinishedUpload: r.boolean("CleanUnfinishedUpload", false),
     chunkSizeBytes: sizes.chunkSizeBytes,

@@ -1,4 +1,5 @@
 import type { Message } from "@aws-sdk/client-sqs";
+import { MAX_VISIBILITY_SEC } from "./heartbeat.js";
 
 /**
  * The signal of one copy: aborted on shutdown, or after `timeoutSec` (JobTimeout; 0 = none)
@@ -30,9 +31,6 @@ export function receiveCount(message: Message): number {
 export function retryDelaySec(receiveCount: number): number {
   return Math.min(900, 10 * 2 ** Math.max(0, receiveCount - 1));
 }
-
-/** The longest visibility timeout SQS accepts (12 hours). */
-const MAX_VISIBILITY_SEC = 43_200;
 
 /**
  * How long a message waits when another attempt holds its object's lease until `leaseExpires`

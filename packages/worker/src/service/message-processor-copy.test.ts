@@ -5,10 +5,12 @@ import { sqsMessage } from "../testing/fake-sqs.js";
 import {
   awsError,
   failing,
+  firstPartOnly,
   hangingSource,
   jobBody,
   processorHarness,
 } from "../testing/processor-harness.js";
+import { MIB } from "../testing/transfer-fixtures.js";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -62,6 +64,57 @@ describe("MessageProcessor (while a copy runs)", () => {
     await vi.advanceTimersByTimeAsync(60_000);
     // Assess: three heartbeats of a full timeout, the release, and nothing after it.
     expect(h.sqs.settles().map((c) => c.input.VisibilityTimeout)).toEqual([30, 30, 30, 0]);
+  });
+
+  it("stops the copy before SQS's 12 hours per receive run out, keeps the upload and releases the message", async () => {
+    // Prepare: a 3-part object whose parts 2 and 3 hang until the next delivery; visibility
+    // 300 s, so a beat every 100 s and no extension fits after 42,900 s.
+    vi.useFakeTimers({ toFake: [...TIMERS], now: Date.parse("2026-01-01T00:00:00.000Z") });
+    let hanging = true;
+    const h = processorHarness({
+      source: firstPartOnly(() => hanging),
+      visibilityTimeoutSec: 300,
+    });
+    const body = randomBytes(12 * MIB);
+    h.source.putObject("k", body);
+    let settled = false;
+    const done = h.processor
+      .process(sqsMessage(jobBody(body.length)), new AbortController().signal)
+      .then(() => {
+        settled = true;
+      });
+    // Act
+    await vi.advanceTimersByTimeAsync(42_999_000);
+    const runningBefore = !settled;
+    await vi.advanceTimersByTimeAsync(1000);
+    await done;
+    const stopped = h.db.plain("src/k");
+    hanging = false;
+    await h.processor.process(sqsMessage(jobBody(body.length), 2), new AbortController().signal);
+    // Assess: only full-timeout extensions SQS accepts, then the release at 43,000 s; the
+    // upload and its part kept (no abort, no failure recorded), the lease given up; a warn
+    // line; the next delivery resumes the upload.
+    expect(runningBefore).toBe(true);
+    const settles = h.sqs.settles().map((c) => [c.name, c.input.VisibilityTimeout]);
+    expect(settles).toEqual([
+      ...Array.from({ length: 429 }, () => ["ChangeMessageVisibility", 300]),
+      ["ChangeMessageVisibility", 0],
+      ["DeleteMessage", undefined],
+    ]);
+    expect(h.destination.commands).not.toContain("AbortMultipartUploadCommand");
+    expect(stopped).toMatchObject({ partsTotal: 3, uploadId: expect.any(String) });
+    expect(stopped?.status).not.toBe("failed");
+    expect(stopped).not.toHaveProperty("leaseOwner");
+    expect(h.lines.find((l) => l.message.startsWith("copy stopped: SQS keeps"))).toMatchObject({
+      level: "warn",
+      messageId: "m-1",
+      srcKey: "k",
+      messageAgeSec: 43_000,
+      visibilityTimeoutSec: 300,
+    });
+    expect(h.lines.find((l) => l.message === "object copied")).toMatchObject({ partsReused: 1 });
+    expect(h.db.plain("src/k")).toMatchObject({ status: "done", uploadId: stopped?.uploadId });
+    expect(h.destination.objects.get("k")?.body.equals(body)).toBe(true);
   });
 
   it("copies again with the re-read key when the access key was rejected and has rotated", async () => {

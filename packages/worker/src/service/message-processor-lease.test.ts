@@ -1,13 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { GetObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
+import { UploadPartCommand } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { S3Send } from "../engine/transfer/s3-send.js";
-import type { FakeS3 } from "../testing/fake-s3.js";
 import { sqsMessage } from "../testing/fake-sqs.js";
 import {
   awsError,
   failing,
+  firstPartOnly,
   hangingSource,
   jobBody,
   processorHarness,
@@ -26,18 +25,6 @@ const never = new AbortController().signal;
 /** The item of `src/k` as another attempt, holding the object until `leaseExpires`, leaves it. */
 function heldBy(owner: string, leaseExpires: number) {
   return { status: "running", lastAttempt: owner, leaseOwner: owner, leaseExpires, attempts: 1 };
-}
-
-/** A source whose ranged GETs of every part but the first never answer (until aborted). */
-function firstPartOnly(fake: FakeS3): S3Send {
-  const hang = hangingSource().wrap(fake);
-  const send = fake.send as unknown as (c: unknown, o?: unknown) => Promise<unknown>;
-  return {
-    send: ((command: unknown, options?: unknown) =>
-      command instanceof GetObjectCommand && !/^bytes=0-/.test(command.input.Range ?? "bytes=0-")
-        ? (hang.send as (c: unknown, o?: unknown) => Promise<unknown>)(command, options)
-        : send(command, options)) as S3Send["send"],
-  };
 }
 
 describe("MessageProcessor (the object's lease)", () => {
@@ -120,7 +107,7 @@ describe("MessageProcessor (the object's lease)", () => {
     // Prepare: a 3-part object whose parts 2 and 3 never arrive; visibility 30 s.
     vi.useFakeTimers({ toFake: [...TIMERS] });
     vi.setSystemTime(T0);
-    const h = processorHarness({ source: firstPartOnly, visibilityTimeoutSec: 30 });
+    const h = processorHarness({ source: firstPartOnly(), visibilityTimeoutSec: 30 });
     h.source.putObject("k", randomBytes(12 * MIB));
     const shutdown = new AbortController();
     // Act

@@ -13,7 +13,7 @@ import {
 import { copyObject } from "../engine/copy-object.js";
 import { LeaseLostError } from "../engine/transfer/upload-ledger.js";
 import { claimObject, type Delivery } from "./claim-object.js";
-import { type SqsSend, setVisibility, startHeartbeat } from "./heartbeat.js";
+import { keepInvisible, logStopped, type SqsSend, setVisibility } from "./heartbeat.js";
 import { jobSignal, receiveCount, retryDelaySec } from "./job-timing.js";
 import { ObjectLease } from "./object-lease.js";
 import { recordFailure } from "./record-failure.js";
@@ -48,9 +48,10 @@ interface CurrentLease {
  * job, one per record for an S3 event) while a heartbeat keeps the message invisible and the
  * object's lease alive, record each outcome, then settle the message (`settle-rules.ts`): delete
  * it (copied, or failed for good), make it come back after a backoff (retryable failure) or when
- * another attempt's lease ends (busy), release it at once (shutdown), or leave it alone (the
- * object was taken over by another attempt). A message that
- * cannot be parsed is logged and left alone, so the queue's redrive policy moves it to the DLQ.
+ * another attempt's lease ends (busy), release it at once (shutdown, or the receive's 12 hours
+ * in SQS ran out: the upload is kept and the next receive resumes it), or leave it alone (the
+ * object was taken over by another attempt). A message that cannot be parsed is logged and
+ * left alone, so the queue's redrive policy moves it to the DLQ.
  * The unreadable records of an S3 event are logged and counted as failed objects; the others
  * are copied. A fatal error is rethrown after the message is released.
  */
@@ -101,7 +102,11 @@ export class MessageProcessor {
     }
   }
 
-  /** Runs the jobs one after another under a heartbeat; a fatal error releases the message. */
+  /**
+   * Runs the jobs one after another under a heartbeat; a fatal error releases the message. The
+   * jobs stop, as on shutdown, when the heartbeat cannot extend the message's visibility within
+   * SQS's 12 hours from this receive (the message is then released for a fresh receive).
+   */
   async #runJobs(
     jobs: readonly CopyJob[],
     message: Message,
@@ -111,21 +116,26 @@ export class MessageProcessor {
     const d = this.#d;
     const receipt = message.ReceiptHandle ?? "";
     const current: CurrentLease = { lease: undefined };
-    const stopHeartbeat = startHeartbeat(
-      d.sqs,
-      d.queueUrl,
-      receipt,
-      d.visibilityTimeoutSec,
-      log,
-      () => void current.lease?.renew(),
+    const { stop, end: stopHeartbeat } = keepInvisible(
+      {
+        sqs: d.sqs,
+        queueUrl: d.queueUrl,
+        receiptHandle: receipt,
+        visibilityTimeoutSec: d.visibilityTimeoutSec,
+        // The poll loop hands a message over as soon as ReceiveMessage returns it.
+        receivedAt: Date.now(),
+        logger: log,
+        beat: () => void current.lease?.renew(),
+      },
+      shutdown,
     );
     const outcomes: JobOutcome[] = [];
     try {
       for (const job of jobs) {
         outcomes.push(
-          shutdown.aborted
+          stop.aborted
             ? { kind: "released" }
-            : await this.#runJob(job, deliveryOf(message), shutdown, current, log),
+            : await this.#runJob(job, deliveryOf(message), stop, current, log),
         );
       }
       return outcomes;
@@ -164,7 +174,7 @@ export class MessageProcessor {
   async #runJob(
     job: CopyJob,
     delivery: Delivery,
-    shutdown: AbortSignal,
+    stop: AbortSignal,
     current: CurrentLease,
     parentLog: Logger,
   ): Promise<JobOutcome> {
@@ -182,7 +192,7 @@ export class MessageProcessor {
     if (!(lease instanceof ObjectLease)) return lease;
     current.lease = lease;
     try {
-      return await this.#copyUnderLease(job, attemptId, lease, shutdown, log);
+      return await this.#copyUnderLease(job, attemptId, lease, stop, log);
     } finally {
       lease.end();
       current.lease = undefined;
@@ -193,21 +203,21 @@ export class MessageProcessor {
     job: CopyJob,
     attemptId: string,
     lease: ObjectLease,
-    shutdown: AbortSignal,
+    stop: AbortSignal,
     log: Logger,
   ): Promise<JobOutcome> {
     for (let refreshed = false; ; refreshed = true) {
       try {
-        await this.#copy(job, attemptId, lease, shutdown, log);
+        await this.#copy(job, attemptId, lease, stop, log);
         return { kind: "done" };
       } catch (err) {
         if (lease.lost || err instanceof LeaseLostError) {
           log.warn("object taken over by another attempt, copy stopped", { error: err });
           return { kind: "lease-lost" };
         }
-        if (shutdown.aborted) {
+        if (stop.aborted) {
           await lease.release();
-          log.info("copy interrupted by shutdown, message released", {});
+          logStopped(stop.reason, log);
           return { kind: "released" };
         }
         if (!refreshed && (await this.#keyRotated(err, log))) continue;
@@ -218,18 +228,18 @@ export class MessageProcessor {
   }
 
   /**
-   * One copy under the shutdown signal, JobTimeout and the object's lease (the engine's ledger);
-   * records and logs its success.
+   * One copy under the stop signal (shutdown, or the receive's 12 hours), JobTimeout and the
+   * object's lease (the engine's ledger); records and logs its success.
    */
   async #copy(
     job: CopyJob,
     attemptId: string,
     lease: ObjectLease,
-    shutdown: AbortSignal,
+    stop: AbortSignal,
     log: Logger,
   ): Promise<void> {
     const d = this.#d;
-    const timed = jobSignal(shutdown, d.jobTimeoutSec);
+    const timed = jobSignal(stop, d.jobTimeoutSec);
     const held = d.transfer.acquire();
     try {
       const result = await copyObject(job, held.deps, {

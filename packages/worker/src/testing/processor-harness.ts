@@ -161,3 +161,22 @@ export function hangingSource(): { wrap: (fake: FakeS3) => S3Send; getStarted: P
   };
   return { wrap, getStarted };
 }
+
+/**
+ * A source whose ranged GETs of every part but the first never answer (until aborted) while
+ * `hanging()` says so; after that it answers them all.
+ */
+export function firstPartOnly(hanging: () => boolean = () => true): (fake: FakeS3) => S3Send {
+  return (fake) => {
+    const hang = hangingSource().wrap(fake);
+    const send = fake.send as unknown as (c: unknown, o?: unknown) => Promise<unknown>;
+    return {
+      send: ((command: unknown, options?: unknown) =>
+        hanging() &&
+        command instanceof GetObjectCommand &&
+        !/^bytes=0-/.test(command.input.Range ?? "bytes=0-")
+          ? (hang.send as (c: unknown, o?: unknown) => Promise<unknown>)(command, options)
+          : send(command, options)) as S3Send["send"],
+    };
+  };
+}
