@@ -1,0 +1,114 @@
+/**
+ * Child processes of the benchmark: the bundled worker and jobsender (infra's `bundleApps`, as
+ * the fleet runs them) with their JSON log lines, each stamped with when it arrived here, and
+ * plain commands (rclone).
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { bundleApps } from "../../infra/lib/bundle-apps.js";
+import { ROOT } from "../../test/support/local-stack.js";
+
+export const BENCH_DIR = join(ROOT, ".local", "bench", "long-haul");
+const DIST = join(BENCH_DIR, "dist");
+
+/** Bundles worker.mjs and jobsender.mjs into `.local/bench/long-haul/dist`. */
+export function bundlePrograms(): void {
+  bundleApps(ROOT, DIST);
+}
+
+/** One JSON log line and when it arrived (`performance.now()`, ms). */
+export interface StampedLine {
+  readonly at: number;
+  readonly line: Record<string, unknown>;
+}
+
+/** A running program with its log lines. */
+export interface Program {
+  readonly pid: number | undefined;
+  readonly lines: StampedLine[];
+  readonly stderr: () => string;
+  /** Exit code (or signal name). */
+  readonly exited: Promise<number | string>;
+  /** Resolves with the first line that matches. */
+  waitFor(match: (line: Record<string, unknown>) => boolean, timeoutMs: number): Promise<void>;
+  /** SIGTERM (graceful), or SIGKILL when `hard`. */
+  kill(hard?: boolean): void;
+}
+
+/** Starts `node dist/<program>.mjs …args` with `env` added to this process's. */
+export function startProgram(
+  program: "worker" | "jobsender",
+  args: readonly string[],
+  env: Record<string, string>,
+): Program {
+  return startCommand([process.execPath, join(DIST, `${program}.mjs`), ...args], env);
+}
+
+/** Starts any command; JSON lines of its stdout and stderr are collected. `drop`: variables to leave out. */
+export function startCommand(
+  argv: readonly string[],
+  env: Record<string, string>,
+  drop: readonly string[] = [],
+): Program {
+  const [command = "", ...args] = argv;
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !drop.includes(k)));
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...base, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: StampedLine[] = [];
+  const waiters: { match: (l: Record<string, unknown>) => boolean; done: () => void }[] = [];
+  let stderr = "";
+  // Both streams: the worker logs to stdout, the jobsender to stderr.
+  const collect = (keepText: boolean) => {
+    let buffer = "";
+    return (chunk: Buffer) => {
+      const at = performance.now();
+      if (keepText) stderr += chunk.toString();
+      const parts = (buffer + chunk.toString()).split("\n");
+      buffer = parts.pop() ?? "";
+      for (const text of parts.filter((p) => p.startsWith("{"))) {
+        let line: Record<string, unknown>;
+        try {
+          line = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          continue;
+        }
+        lines.push({ at, line });
+        for (const w of waiters.filter((w) => w.match(line))) w.done();
+      }
+    };
+  };
+  child.stdout.on("data", collect(false));
+  child.stderr.on("data", collect(true));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
+  );
+  return {
+    pid: child.pid,
+    lines,
+    stderr: () => stderr,
+    exited,
+    waitFor: (match, timeoutMs) =>
+      lines.some((l) => match(l.line))
+        ? Promise.resolve()
+        : new Promise((resolve, reject) => {
+            const timer = setTimeout(
+              () => reject(new Error(`${command}: no matching log line in ${timeoutMs} ms`)),
+              timeoutMs,
+            );
+            waiters.push({
+              match,
+              done: () => {
+                clearTimeout(timer);
+                resolve();
+              },
+            });
+          }),
+    kill: (hard = true) => {
+      if (child.exitCode === null && child.signalCode === null)
+        child.kill(hard ? "SIGKILL" : "SIGTERM");
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * rclone through the same link: remote `global` straight to :7480, remote `china` at the link
+ * (keys as bench/copy's `writeRcloneConfig`, `provider = Ceph`). Two variants: rclone's
+ * defaults (`--transfers 4 --checkers 8 --s3-upload-concurrency 4 --s3-chunk-size 5M
+ * --s3-upload-cutoff 200M`) and tuned for the link as issue 15 compares
+ * (`--transfers 16 --s3-upload-concurrency 16`).
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, readStackEnv } from "../../test/support/local-stack.js";
+import { BENCH_DIR, startCommand } from "./processes.js";
+
+export const RCLONE_VARIANTS = {
+  "rclone-defaults": [],
+  "rclone-tuned": ["--transfers", "16", "--s3-upload-concurrency", "16"],
+} as const;
+export type RcloneVariant = keyof typeof RCLONE_VARIANTS;
+
+const CONF = join(BENCH_DIR, "rclone.conf");
+
+/** Writes the config with `china` at `linkUrl`; returns its path. */
+export function writeRcloneConfig(linkUrl: string): string {
+  const env = readStackEnv();
+  const cn = JSON.parse(readFileSync(join(ROOT, ".local", "credentials.json"), "utf8")) as Record<
+    string,
+    string
+  >;
+  const remote = (name: string, key?: string, secret?: string, region?: string, url?: string) =>
+    `[${name}]\ntype = s3\nprovider = Ceph\nenv_auth = false\naccess_key_id = ${key}\n` +
+    `secret_access_key = ${secret}\nregion = ${region}\nendpoint = ${url}\nno_check_bucket = true\n\n`;
+  writeFileSync(
+    CONF,
+    remote(
+      "global",
+      env.AWS_ACCESS_KEY_ID,
+      env.AWS_SECRET_ACCESS_KEY,
+      env.AWS_REGION,
+      env.AWS_ENDPOINT_URL_S3,
+    ) + remote("china", cn.aws_access_key_id, cn.aws_secret_access_key, cn.region, linkUrl),
+    { mode: 0o600 },
+  );
+  return CONF;
+}
+
+/** One `rclone copy`; resolves with its wall seconds, or throws when it fails. */
+export async function runRclone(
+  variant: RcloneVariant,
+  srcBucket: string,
+  dstBucket: string,
+): Promise<{ seconds: number }> {
+  const argv = ["rclone", "copy", `global:${srcBucket}`, `china:${dstBucket}`, "--config", CONF];
+  const started = performance.now();
+  // rclone refuses to start when AWS_CA_BUNDLE is set (bench/copy/measure.ts says the same).
+  const p = startCommand([...argv, ...RCLONE_VARIANTS[variant]], {}, ["AWS_CA_BUNDLE"]);
+  const code = await p.exited;
+  const seconds = (performance.now() - started) / 1000;
+  if (code !== 0)
+    throw new Error(`rclone (${variant}) exited with ${code}: ${p.stderr().slice(-2000)}`);
+  return { seconds };
+}
