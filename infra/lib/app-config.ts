@@ -64,9 +64,10 @@ export const DEFAULT_STACK_NAME = "S3Migration";
  */
 export function readAppConfig(
   context: (key: string) => unknown,
-  readText: (path: string) => string,
+  readFile: (path: string) => string,
   defaultConfigFile: string,
 ): AppConfig {
+  const readText = readableOrConfigError(readFile);
   const problems: ConfigProblem[] = [];
   const configFile = chooseConfigFile(context, defaultConfigFile);
   const file = configFile === undefined ? {} : readConfigFile(configFile, readText, problems);
@@ -86,6 +87,25 @@ export function readAppConfig(
     stackName: String(stackName),
     settings: { ...settings, bucketMapJson } as MigrationSettings,
     configFile,
+  };
+}
+
+/**
+ * `read`, whose failure (a missing or unreadable settings or bucket-map file) becomes a
+ * ConfigError naming the file, so `cdk synth` prints one line and exits 2 instead of a stack
+ * trace.
+ */
+function readableOrConfigError(read: (path: string) => string): (path: string) => string {
+  return (path) => {
+    try {
+      return read(path);
+    } catch (err) {
+      throw new ConfigError(
+        `cannot read ${path}`,
+        [{ key: "file", value: path, expected: "an existing, readable file" }],
+        { cause: err },
+      );
+    }
   };
 }
 

@@ -162,6 +162,26 @@ describe("readAppConfig", () => {
     expect(JSON.parse(config.settings.bucketMapJson ?? "")).toEqual(JSON.parse(BUCKET_MAP));
   });
 
+  it("names a settings or bucket-map file that cannot be read, as a ConfigError", () => {
+    const contexts: Record<string, string>[] = [
+      { config: "/cfg/missing.json" },
+      { bucketMapFile: "/cfg/none.json" },
+    ];
+    for (const context of contexts) {
+      const lookup = (k: string) => context[k];
+      const err = (() => {
+        try {
+          readAppConfig(lookup, read, "/default.json");
+          return undefined;
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toMatch(/cannot read \/cfg\/(missing|none)\.json/);
+    }
+  });
+
   it("names unknown keys and unparsable context values", () => {
     // Prepare
     const context: Record<string, string> = {
