@@ -71,6 +71,31 @@ describe("parseBucketMap", () => {
     ]);
   });
 
+  it.each([
+    ["logs", "logs2"],
+    ["logs/", "logs2/"],
+    ["a/b", "a/bc"],
+  ])("accepts destinations %j and %j: prefixes are folders", (one, two) => {
+    const doc = [
+      { ...ENTRY, des_prefix: one },
+      { ...ENTRY, src_bucket: "src-two", des_prefix: two },
+    ];
+    expect(parseBucketMap(JSON.stringify(doc), "t")).toHaveLength(2);
+  });
+
+  it.each([
+    ["logs", "logs/2024"],
+    ["", "anything"],
+    ["a/b/", "a/b"],
+  ])("refuses destinations %j and %j, which share keys", (one, two) => {
+    const doc = [
+      { ...ENTRY, des_prefix: one },
+      { ...ENTRY, src_bucket: "src-two", des_prefix: two },
+    ];
+    const err = configErrorOf(() => parseBucketMap(JSON.stringify(doc), "t"));
+    expect(err.problems).toEqual([expect.objectContaining({ key: "bucket map[1].des_prefix" })]);
+  });
+
   it("refuses two sources writing into overlapping destinations", () => {
     const doc = [ENTRY, { ...ENTRY, src_bucket: "src-two", des_prefix: "sub/" }];
     const err = configErrorOf(() => parseBucketMap(JSON.stringify(doc), "t"));

@@ -234,8 +234,14 @@ function parseJson(text: string, what: string, expected: string, showText = true
   }
 }
 
+/**
+ * Whether two destinations share keys. Prefixes act as folders (keys are copied to
+ * `prefix/key`), so `logs` and `logs2` are apart while `logs` and `logs/2024` overlap.
+ */
 function overlaps(b1: string, p1: string, b2: string, p2: string): boolean {
-  return b1 === b2 && (p1.startsWith(p2) || p2.startsWith(p1));
+  const folder = (p: string) => (p === "" || p.endsWith("/") ? p : `${p}/`);
+  const [f1, f2] = [folder(p1), folder(p2)];
+  return b1 === b2 && (f1.startsWith(f2) || f2.startsWith(f1));
 }
 
 function describe(v: unknown): string | undefined {
