@@ -86,6 +86,22 @@ describe("CopyWorkers with default settings", () => {
     });
   });
 
+  it("synthesizes a single scale-out step (CDK wants two intervals)", () => {
+    // Act
+    const one = Template.fromStack(buildStack({ scaleOutSteps: [{ lower: 50, change: 3 }] }));
+    // Assess
+    one.hasResourceProperties("AWS::AutoScaling::ScalingPolicy", {
+      PolicyType: "StepScaling",
+      AdjustmentType: "ChangeInCapacity",
+      StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 3 }],
+    });
+    one.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      MetricName: "ApproximateNumberOfMessagesVisible",
+      Threshold: 50,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
+  });
+
   it("goes back to the minimum once visible + in flight stayed 0 for 15 minutes, and e-mails once", () => {
     const toMinimum = Object.entries(
       template.findResources("AWS::AutoScaling::ScalingPolicy", {

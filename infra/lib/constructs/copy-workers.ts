@@ -72,10 +72,7 @@ export class CopyWorkers extends Construct {
         period: ONE_MINUTE,
         statistic: "Maximum",
       }),
-      scalingSteps: (props.scaleOutSteps ?? DEFAULT_STEPS).map((s) => ({
-        lower: s.lower,
-        change: s.change,
-      })),
+      scalingSteps: scalingIntervals(props.scaleOutSteps ?? DEFAULT_STEPS),
       adjustmentType: autoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
       evaluationPeriods: 1,
     });
@@ -157,3 +154,17 @@ const DEFAULT_STEPS: readonly ScaleStep[] = [
   { lower: 500, change: 2 },
   { lower: 2000, change: 5 },
 ];
+
+/**
+ * The scale-out steps as CDK's step-scaling intervals. CDK wants at least two intervals: a
+ * single step gets an explicit "no change" interval below it, which sets the same alarm.
+ */
+function scalingIntervals(
+  steps: readonly ScaleStep[],
+): { lower?: number; upper?: number; change: number }[] {
+  const intervals = steps.map((s) => ({ lower: s.lower, change: s.change }));
+  const [only] = steps;
+  return steps.length === 1 && only !== undefined
+    ? [{ upper: only.lower, change: 0 }, ...intervals]
+    : intervals;
+}
