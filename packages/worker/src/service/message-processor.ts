@@ -10,11 +10,11 @@ import {
   parseJobMessage,
   type RejectedRecord,
 } from "@s3-migration/common";
-import { copyObject } from "../engine/copy-object.js";
 import { LeaseLostError } from "../engine/transfer/upload-ledger.js";
 import { claimObject, type Delivery } from "./claim-object.js";
+import { copyAndRecord } from "./copy-and-record.js";
 import { keepInvisible, logStopped, type SqsSend, setVisibility } from "./heartbeat.js";
-import { jobSignal, receiveCount, retryDelaySec } from "./job-timing.js";
+import { receiveCount, retryDelaySec } from "./job-timing.js";
 import { ObjectLease } from "./object-lease.js";
 import { recordFailure } from "./record-failure.js";
 import type { RotatingTransfer } from "./rotating-transfer.js";
@@ -208,7 +208,7 @@ export class MessageProcessor {
   ): Promise<JobOutcome> {
     for (let refreshed = false; ; refreshed = true) {
       try {
-        await this.#copy(job, attemptId, lease, stop, log);
+        await copyAndRecord(job, attemptId, lease, stop, this.#d, log);
         return { kind: "done" };
       } catch (err) {
         if (lease.lost || err instanceof LeaseLostError) {
@@ -224,44 +224,6 @@ export class MessageProcessor {
         lease.end();
         return await recordFailure(job, attemptId, err, this.#d, log);
       }
-    }
-  }
-
-  /**
-   * One copy under the stop signal (shutdown, or the receive's 12 hours), JobTimeout and the
-   * object's lease (the engine's ledger); records and logs its success.
-   */
-  async #copy(
-    job: CopyJob,
-    attemptId: string,
-    lease: ObjectLease,
-    stop: AbortSignal,
-    log: Logger,
-  ): Promise<void> {
-    const d = this.#d;
-    const timed = jobSignal(stop, d.jobTimeoutSec);
-    const held = d.transfer.acquire();
-    try {
-      const result = await copyObject(job, held.deps, {
-        signal: AbortSignal.any([timed.signal, lease.signal]),
-        onProgress: (p) => d.metrics.add("BytesCopied", p.bytes),
-        onParts: lease.onParts,
-        ledger: lease.ledger(),
-      });
-      lease.end();
-      await d.status.done(job, attemptId, result);
-      d.metrics.add("ObjectsCopied");
-      log.info("object copied", {
-        bytesMoved: result.bytesUploaded,
-        partsReused: result.partsReused,
-        parts: result.parts,
-        checksum: result.checksum,
-        durationMs: result.durationMs,
-        restarts: result.restarts,
-      });
-    } finally {
-      timed.dispose();
-      held.release();
     }
   }
 
