@@ -10,6 +10,20 @@ import { readStackEnv } from "./support/local-stack.js";
 import { runOp } from "./support/run-op.js";
 import { overridesEnv } from "./support/worker-fixture.js";
 
+/** The environment of a cleanup run whose bucket map copies the fixture's source under `copy/`. */
+function cleanupEnv(f: EngineFixture): Record<string, string> {
+  const map = join(tmpdir(), `${f.dstBucket}-map.json`);
+  writeFileSync(
+    map,
+    JSON.stringify([{ src_bucket: f.srcBucket, des_bucket: f.dstBucket, des_prefix: "copy" }]),
+  );
+  return {
+    ...readStackEnv(),
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    ...overridesEnv({ ssm_parameter_bucket: `file:${map}` }),
+  };
+}
+
 describe("cleanup on the local stack", () => {
   let f: EngineFixture;
   let env: Record<string, string>;
@@ -18,16 +32,7 @@ describe("cleanup on the local stack", () => {
   beforeAll(async () => {
     // Prepare: one unfinished upload under the destination prefix, one outside it.
     f = await engineFixture("ops-cleanup");
-    const map = join(tmpdir(), `${f.dstBucket}-map.json`);
-    writeFileSync(
-      map,
-      JSON.stringify([{ src_bucket: f.srcBucket, des_bucket: f.dstBucket, des_prefix: "copy" }]),
-    );
-    env = {
-      ...readStackEnv(),
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-      ...overridesEnv({ ssm_parameter_bucket: `file:${map}` }),
-    };
+    env = cleanupEnv(f);
     const start = (Key: string) =>
       f.clients.destinationS3.send(new CreateMultipartUploadCommand({ Bucket: f.dstBucket, Key }));
     uploadId = (await start("copy/big.bin")).UploadId ?? "";
@@ -87,16 +92,7 @@ describe("cleanup and the upload ledger", () => {
 
   beforeAll(async () => {
     f = await engineFixture("ops-cleanup-bound");
-    const map = join(tmpdir(), `${f.dstBucket}-map.json`);
-    writeFileSync(
-      map,
-      JSON.stringify([{ src_bucket: f.srcBucket, des_bucket: f.dstBucket, des_prefix: "copy" }]),
-    );
-    env = {
-      ...readStackEnv(),
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-      ...overridesEnv({ ssm_parameter_bucket: `file:${map}` }),
-    };
+    env = cleanupEnv(f);
     itemId = statusItemId(f.srcBucket, "giant.bin");
   });
   afterAll(async () => {
