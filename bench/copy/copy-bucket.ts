@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { createLogger, destroyClients } from "../../packages/common/src/index.js";
 import { type ListedObject, listObjects } from "../../packages/jobsender/src/list-bucket.js";
 import {
+  ConnectionPool,
   copyObject,
   defaultHasherThreads,
   leanPaths,
@@ -64,6 +65,7 @@ const deps = {
   source: clients.sourceS3,
   destination: clients.destinationS3,
   budget,
+  connections: new ConnectionPool(config.maxConnections),
   lean:
     values["lean-requests"] === "false"
       ? undefined
@@ -90,7 +92,8 @@ const copyStarted = performance.now();
 let count = 0;
 let bytes = 0;
 let multipart = 0;
-await forEachLimit(objects(), config.maxParallelFile, async (o) => {
+// As the poll loop: MaxParallelFile when set, else as many objects as there are connections.
+await forEachLimit(objects(), config.maxParallelFile ?? config.maxConnections, async (o) => {
   const result = await copyObject(
     { srcBucket, srcKey: o.key, dstBucket, dstKey: o.key, size: o.size },
     deps,

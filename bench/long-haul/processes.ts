@@ -29,6 +29,8 @@ export interface Program {
   readonly stderr: () => string;
   /** Exit code (or signal name). */
   readonly exited: Promise<number | string>;
+  /** Calls `listener` with every line from now on, as it arrives. */
+  onLine(listener: (line: StampedLine) => void): void;
   /** Resolves with the first line that matches. */
   waitFor(match: (line: Record<string, unknown>) => boolean, timeoutMs: number): Promise<void>;
   /** SIGTERM (graceful), or SIGKILL when `hard`. */
@@ -58,6 +60,7 @@ export function startCommand(
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: StampedLine[] = [];
+  const listeners: ((line: StampedLine) => void)[] = [];
   const waiters: { match: (l: Record<string, unknown>) => boolean; done: () => void }[] = [];
   let stderr = "";
   // Both streams: the worker logs to stdout, the jobsender to stderr.
@@ -75,7 +78,9 @@ export function startCommand(
         } catch {
           continue;
         }
-        lines.push({ at, line });
+        const stamped = { at, line };
+        lines.push(stamped);
+        for (const listen of listeners) listen(stamped);
         for (const w of waiters.filter((w) => w.match(line))) w.done();
       }
     };
@@ -90,6 +95,9 @@ export function startCommand(
     lines,
     stderr: () => stderr,
     exited,
+    onLine: (listener) => {
+      listeners.push(listener);
+    },
     waitFor: (match, timeoutMs) =>
       lines.some((l) => match(l.line))
         ? Promise.resolve()

@@ -1,22 +1,32 @@
 /** Medians per dataset and tool, each next to the link's physical limit, as markdown. */
 import type { LongHaulDatasetName } from "./datasets.js";
 
-export const TOOLS = ["ours", "rclone-defaults", "rclone-tuned"] as const;
-export type Tool = (typeof TOOLS)[number];
-
-/** One timed, verified run. */
+/** One timed run; it counts only when verified (every object, and for ours the status table). */
 export interface RunResult {
   readonly dataset: LongHaulDatasetName;
-  readonly tool: Tool;
+  /** `ours`, `ours:<label>` or an rclone variant. */
+  readonly tool: string;
   readonly run: number;
   readonly seconds: number;
-  /** Connections the link accepted during the run (the tool's, the jobsender's listing included). */
-  readonly connections: number;
+  /** Connections the link accepted during the run (the jobsender's listing included); none without a link. */
+  readonly connections?: number;
   readonly verified: boolean;
   readonly problems: readonly string[];
-  /** Ours only: worker CPU seconds. */
+  /** The process's peak RSS (VmHWM), MiB; for ours the largest over its workers. */
+  readonly peakRssMiB?: number;
+  /** Ours only: each worker's peak RSS, MiB. */
+  readonly workerPeakRssMiB?: readonly number[];
+  /** Ours only: worker CPU seconds over the workers' whole life (idle polling included). */
   readonly workerCpuSeconds?: number;
-  /** Ours only: the first worker's "worker started" line (maxParallelFile, maxThread). */
+  /** Ours only: worker CPU seconds from the jobsender's start to the last object copied. */
+  readonly timedCpuSeconds?: number;
+  /** Ours only: {@link timedCpuSeconds} per object, ms. */
+  readonly cpuMsPerObject?: number;
+  /** Ours only: the status table's time (jobsender start → latest `endTime`), the cross-check. */
+  readonly statusTableSeconds?: number;
+  /** Ours only: the ini it ran with (the variant's, local-stack keys added). */
+  readonly ini?: string;
+  /** Ours only: the first worker's "worker started" line (its settings as loaded). */
   readonly workerSettings?: Record<string, unknown>;
 }
 
@@ -26,23 +36,37 @@ export interface ReportedDataset {
   readonly description: string;
   readonly objects: number;
   readonly bytes: number;
-  readonly physicalLimitSeconds: number;
+  /** None with `--no-link`. */
+  readonly physicalLimitSeconds?: number;
 }
 
+/** The median; NaN for no values (a tool with no verified run). */
 export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return Number.NaN;
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? (s[mid] ?? Number.NaN) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
 
-/** One row per dataset and tool: median of the verified runs. */
-export function summarize(datasets: readonly ReportedDataset[], runs: readonly RunResult[]) {
+/** The median of the values that are there (NaN when none is). */
+function medianOf(values: readonly (number | undefined)[]): number {
+  const there = values.filter((v): v is number => v !== undefined && !Number.isNaN(v));
+  return there.length === 0 ? Number.NaN : median(there);
+}
+
+/** One row per dataset and tool (in `tools`' order): medians of the verified runs. */
+export function summarize(
+  datasets: readonly ReportedDataset[],
+  tools: readonly string[],
+  runs: readonly RunResult[],
+) {
   return datasets.flatMap((d) =>
-    TOOLS.flatMap((tool) => {
+    tools.flatMap((tool) => {
       const ok = runs.filter((r) => r.dataset === d.name && r.tool === tool && r.verified);
       const all = runs.filter((r) => r.dataset === d.name && r.tool === tool);
       if (all.length === 0) return [];
       const seconds = median(ok.map((r) => r.seconds));
+      const limit = d.physicalLimitSeconds ?? Number.NaN;
       return [
         {
           dataset: d.name,
@@ -52,13 +76,21 @@ export function summarize(datasets: readonly ReportedDataset[], runs: readonly R
           runSeconds: all.map((r) => r.seconds),
           mibPerSec: d.bytes / 2 ** 20 / seconds,
           objectsPerSec: d.objects / seconds,
-          medianConnections: median(ok.map((r) => r.connections)),
-          timesPhysicalLimit: seconds / d.physicalLimitSeconds,
-          physicalLimitSeconds: d.physicalLimitSeconds,
+          medianConnections: medianOf(ok.map((r) => r.connections)),
+          medianPeakRssMiB: medianOf(ok.map((r) => r.peakRssMiB)),
+          medianCpuMsPerObject: medianOf(ok.map((r) => r.cpuMsPerObject)),
+          medianStatusTableSeconds: medianOf(ok.map((r) => r.statusTableSeconds)),
+          timesPhysicalLimit: seconds / limit,
+          physicalLimitSeconds: limit,
         },
       ];
     }),
   );
+}
+
+/** `x` with `digits` decimals, or "-" when it is not a number. */
+export function fixed(x: number, digits: number): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : "-";
 }
 
 /** The markdown table of {@link summarize}'s rows. */
@@ -67,12 +99,25 @@ export function markdown(
   rows: ReturnType<typeof summarize>,
 ): string {
   const head =
-    "| Dataset | Tool | Median s (runs) | MiB/s | Objects/s | Connections | Physical limit s | × limit |\n" +
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+    "| Dataset | Tool | Median s (runs) | MiB/s | Objects/s | Connections | Peak RSS MiB | CPU ms/object | Physical limit s | × limit |\n" +
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
   const body = rows
     .map((r) => {
       const d = datasets.find((x) => x.name === r.dataset);
-      return `| ${r.dataset} (${d?.description}) | ${r.tool} | ${r.medianSeconds.toFixed(1)} (${r.runSeconds.map((s) => s.toFixed(1)).join(", ")}; ${r.runs} verified) | ${r.mibPerSec.toFixed(2)} | ${r.objectsPerSec.toFixed(1)} | ${r.medianConnections} | ${r.physicalLimitSeconds.toFixed(2)} | ${r.timesPhysicalLimit.toFixed(1)} |`;
+      const runs = `${fixed(r.medianSeconds, 1)} (${r.runSeconds.map((s) => fixed(s, 1)).join(", ")}; ${r.runs} verified)`;
+      const cells = [
+        `${r.dataset} (${d?.description})`,
+        r.tool,
+        runs,
+        fixed(r.mibPerSec, 2),
+        fixed(r.objectsPerSec, 1),
+        fixed(r.medianConnections, 0),
+        fixed(r.medianPeakRssMiB, 0),
+        fixed(r.medianCpuMsPerObject, 2),
+        fixed(r.physicalLimitSeconds, 2),
+        fixed(r.timesPhysicalLimit, 1),
+      ];
+      return `| ${cells.join(" | ")} |`;
     })
     .join("\n");
   return `${head}${body}\n`;

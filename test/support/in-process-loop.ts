@@ -5,6 +5,7 @@ import {
   MemoryBudget,
   MessageProcessor,
   PollLoop,
+  SqsBatcher,
   StatusStore,
   ThroughputMetrics,
   type TransferDeps,
@@ -24,6 +25,7 @@ export function loopOver(
   dynamodb = f.clients.dynamodb,
 ) {
   const processor = new MessageProcessor({
+    settle: new SqsBatcher({ sqs: f.clients.sqs, queueUrl: f.queueUrl, logger: loopLogger }),
     sqs: f.clients.sqs,
     queueUrl: f.queueUrl,
     visibilityTimeoutSec: vt,
@@ -47,7 +49,7 @@ export function loopOver(
     queueUrl: f.queueUrl,
     processor: counting,
     logger: loopLogger,
-    maxParallel: 4,
+    maxMessages: 4,
     waitSeconds: 1,
     untilIdleSec: 2,
   });

@@ -1,6 +1,7 @@
 export { copyObject } from "./engine/copy-object.js";
 export { defaultHasherThreads, Md5Threads, type PartHasher } from "./engine/hashing/md5-threads.js";
 export { MemoryBudget } from "./engine/memory/memory-budget.js";
+export { ConnectionPool } from "./engine/transfer/connection-pool.js";
 export type {
   ChecksumProof,
   CopyCallOptions,
@@ -23,5 +24,6 @@ export { leanPaths } from "./lean-s3/lean-s3.js";
 export { InstanceMetadata, watchSpotInterruption } from "./service/instance-metadata.js";
 export { MessageProcessor, type ProcessorDeps } from "./service/message-processor.js";
 export { PollLoop, type PollLoopOptions } from "./service/poll-loop.js";
+export { SqsBatcher } from "./service/sqs-batcher.js";
 export { type StatusItem, StatusStore } from "./service/status-store.js";
 export { METRICS_NAMESPACE, ThroughputMetrics } from "./service/throughput-metrics.js";

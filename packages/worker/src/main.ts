@@ -24,11 +24,13 @@ import {
   type SideCredentials,
 } from "@s3-migration/common";
 import { Md5Threads } from "./engine/hashing/md5-threads.js";
+import { ConnectionPool } from "./engine/transfer/connection-pool.js";
 import { InstanceMetadata, watchSpotInterruption } from "./service/instance-metadata.js";
 import { MessageProcessor } from "./service/message-processor.js";
 import { PollLoop } from "./service/poll-loop.js";
 import { checkQueueAndTable, type QueueInfo } from "./service/queue-check.js";
 import { type RotatingTransfer, rotatingTransfer } from "./service/rotating-transfer.js";
+import { SqsBatcher } from "./service/sqs-batcher.js";
 import { StatusStore } from "./service/status-store.js";
 import { ThroughputMetrics } from "./service/throughput-metrics.js";
 
@@ -140,10 +142,12 @@ async function main(): Promise<number> {
   if (typeof credentials === "number") return credentials;
   const clients = createClients(config, credentials);
   const metrics = new ThroughputMetrics(logger);
+  const connections = new ConnectionPool(config.maxConnections);
   const { transfer, refreshCredentials } = rotatingTransfer(config, clients, credentials, {
     ssm,
     logger,
     hasher: new Md5Threads(),
+    connections,
   });
   try {
     const queue = await checkQueueAndTable({
@@ -153,8 +157,11 @@ async function main(): Promise<number> {
       tableName: config.tableName,
       logger,
     });
+    const settle = new SqsBatcher({ sqs: clients.sqs, queueUrl: queue.queueUrl, logger });
     const loop = pollLoop(config, clients, queue, workerId, args, {
       transfer,
+      connections,
+      settle,
       refreshCredentials,
       metrics,
       logger,
@@ -162,10 +169,14 @@ async function main(): Promise<number> {
     logger.info("worker started", {
       queueUrl: queue.queueUrl,
       visibilityTimeoutSec: queue.visibilityTimeoutSec,
-      maxParallelFile: config.maxParallelFile,
-      maxThread: config.maxThread,
+      maxConnections: config.maxConnections,
+      maxParallelFile: config.maxParallelFile ?? "unset",
+      maxThread: config.maxThread ?? "unset",
+      memoryBudgetMB: config.memoryBudgetBytes / 2 ** 20,
     });
-    return await runLoop(loop, imds, logger);
+    const code = await runLoop(loop, imds, logger);
+    await settle.close();
+    return code;
   } catch (err) {
     logger.error("worker failed", { error: err });
     process.stderr.write(`worker: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -187,6 +198,8 @@ function pollLoop(
   args: Args,
   parts: {
     readonly transfer: RotatingTransfer;
+    readonly connections: ConnectionPool;
+    readonly settle: SqsBatcher;
     readonly refreshCredentials: () => Promise<boolean>;
     readonly metrics: ThroughputMetrics;
     readonly logger: Logger;
@@ -197,8 +210,10 @@ function pollLoop(
     config.tableName,
     workerId,
     config.getObjectWithVersionId,
+    true,
   );
   const processor = new MessageProcessor({
+    settle: parts.settle,
     sqs: clients.sqs,
     queueUrl: queue.queueUrl,
     visibilityTimeoutSec: queue.visibilityTimeoutSec,
@@ -215,7 +230,8 @@ function pollLoop(
     queueUrl: queue.queueUrl,
     processor,
     logger: parts.logger,
-    maxParallel: config.maxParallelFile,
+    maxMessages: config.maxParallelFile ?? config.maxConnections,
+    connections: parts.connections,
     waitSeconds: config.pollWaitSeconds,
     untilIdleSec: args.untilIdleSec,
   });

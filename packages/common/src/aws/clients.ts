@@ -30,12 +30,16 @@ export interface AwsClients {
  */
 
 /**
- * The number of sockets one S3 client may keep open: every part of every object in flight,
- * plus a few for listing, heads and completes.
+ * The number of sockets one S3 client may keep open: one per connection of the worker's cap
+ * (`MaxConnections`: every part and single PUT in flight), plus spares for the control requests
+ * (listing, HEADs, creates and completes), which the cap does not count.
  */
-export function s3SocketCount(config: Pick<Config, "maxParallelFile" | "maxThread">): number {
-  return config.maxParallelFile * config.maxThread + config.maxParallelFile + 4;
+export function s3SocketCount(config: Pick<Config, "maxConnections">): number {
+  return config.maxConnections + CONTROL_SOCKETS;
 }
+
+/** Sockets beside the connection cap for control requests, and the SQS / DynamoDB clients' pool. */
+const CONTROL_SOCKETS = 32;
 
 /**
  * Builds the S3 client of one side. The instance-role side takes the SDK's default credential
@@ -122,7 +126,8 @@ export function createClients(config: Config, credentials: SideCredentials): Aws
     ignoreConfiguredEndpointUrls: true,
     region: config.region,
     maxAttempts: config.maxRetry + 1,
-    requestHandler: createHttpHandler(config.maxParallelFile * 2 + 4),
+    // Hundreds of messages may settle at once; their calls are short, so a few dozen sockets do.
+    requestHandler: createHttpHandler(CONTROL_SOCKETS * 2),
   };
   return {
     sourceS3: put ? roleS3 : keyS3,

@@ -65,10 +65,20 @@ export interface Config {
   readonly resumableThresholdBytes: number;
   /** `MaxRetry`: retries of one request after its first attempt. @default 10 */
   readonly maxRetry: number;
-  /** `MaxThread`: parts in flight per object. @default 10 */
-  readonly maxThread: number;
-  /** `MaxParallelFile`: objects in flight per worker process. @default 5 */
-  readonly maxParallelFile: number;
+  /**
+   * `MaxThread`: at most this many parts of one object in flight (Longbow's meaning). Unset: no
+   * cap per object, only `MaxConnections` and the memory budget.
+   */
+  readonly maxThread: number | undefined;
+  /**
+   * `MaxParallelFile`: at most this many messages in work per worker process (Longbow's meaning).
+   * Unset: as many as keep `MaxConnections` busy.
+   */
+  readonly maxParallelFile: number | undefined;
+  /** `MaxConnections`: requests carrying object bytes in flight per worker process. @default 256 */
+  readonly maxConnections: number;
+  /** `MaxBandwidthMBps` in bytes per second: the worker's cap on bytes read from the source; 0 = none. @default 0 */
+  readonly maxBandwidthBytesPerSec: number;
   /**
    * `JobTimeout` (s): a copy running longer is stopped (its upload kept for resume); 0 = no
    * limit. At most 43200 (SQS's 12 hours per receive; a larger value is capped with a warning).

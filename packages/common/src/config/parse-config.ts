@@ -27,6 +27,8 @@ export const CONFIG_KEYS = [
   "MaxRetry",
   "MaxThread",
   "MaxParallelFile",
+  "MaxConnections",
+  "MaxBandwidthMBps",
   "JobTimeout",
   "LoggingLevel",
   "CleanUnfinishedUpload",

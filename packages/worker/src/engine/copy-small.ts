@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { type CopyJob, RetryableError } from "@s3-migration/common";
 import { hexToBase64, md5, unquote } from "./hashing/checksums.js";
+import { throttle } from "./memory/bandwidth-cap.js";
 import { readExactly } from "./memory/body-reader.js";
 import type { CopyContext, CopyResult, LeanPaths } from "./transfer/copy-types.js";
 import { withRetries } from "./transfer/retry.js";
@@ -42,8 +43,12 @@ export async function copySmallObject(
 ): Promise<CopyResult | "too-large"> {
   const started = Date.now();
   const { options } = ctx.deps;
+  const { connections } = ctx.deps;
+  const once = (attempt: number) =>
+    copyOnce(job, versionId, attempt === 0 ? ctx.deps.lean : undefined, ctx, started);
   return withRetries(
-    (attempt) => copyOnce(job, versionId, attempt === 0 ? ctx.deps.lean : undefined, ctx, started),
+    // Each attempt holds one of the worker's connections; a retry's backoff does not.
+    (attempt) => (connections ? connections.run(() => once(attempt)) : once(attempt)),
     {
       maxRetry: options.maxRetry,
       baseDelayMs: options.retryBaseDelayMs,
@@ -77,7 +82,11 @@ async function copyOnce(
       streamed ? STREAM_RESERVE_BYTES : Math.max(1, source.size),
       signal,
     );
-    const body = streamed ? stream : await readExactly(out.Body, source.size);
+    const { bandwidth } = deps;
+    let body: Buffer | Readable;
+    if (!streamed) body = await readExactly(out.Body, source.size, { bandwidth, signal });
+    // The cap counts source bytes: a streamed body is held back on its way into the PUT.
+    else body = bandwidth ? throttle(streamed, bandwidth, signal) : streamed;
     const md5Hex = source.md5Hex ?? md5(body as Buffer).toString("hex");
     const etag = await putObject(job, source, body, md5Hex, got.lean ? lean : undefined, ctx);
     ctx.onProgress?.({ partNumber: 1, bytes: source.size });

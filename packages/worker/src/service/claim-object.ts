@@ -53,7 +53,7 @@ export async function claimObject(
     start = await deps.status.start(job, attemptId, leaseMs, true);
   }
   if (start.kind === "started") {
-    return new ObjectLease(deps.status, job, attemptId, leaseMs, start.recorded, log);
+    return new ObjectLease(deps.status, job, attemptId, leaseMs, start.recorded, log, start.item);
   }
   // A forced start never finds `done`; busy is all that is left.
   const leaseExpires = start.kind === "busy" ? start.leaseExpires : Date.now();

@@ -37,7 +37,7 @@ export async function copyAndRecord(
       ledger: lease.ledger(),
     });
     lease.end();
-    await deps.status.done(job, attemptId, result);
+    await deps.status.done(job, attemptId, result, lease.held);
     deps.metrics.add("ObjectsCopied");
     log.info("object copied", {
       bytesMoved: result.bytesUploaded,

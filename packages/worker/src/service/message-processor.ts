@@ -19,6 +19,7 @@ import { ObjectLease } from "./object-lease.js";
 import { recordFailure } from "./record-failure.js";
 import type { RotatingTransfer } from "./rotating-transfer.js";
 import { type JobOutcome, settlement } from "./settle-rules.js";
+import type { SqsBatcher } from "./sqs-batcher.js";
 import type { StatusStore } from "./status-store.js";
 import type { ThroughputMetrics } from "./throughput-metrics.js";
 
@@ -36,6 +37,11 @@ export interface ProcessorDeps {
   readonly logger: Logger;
   /** Re-reads the access-key side's credentials; true when they changed (key rotated). */
   readonly refreshCredentials: () => Promise<boolean>;
+  /**
+   * Deletes and visibility changes, batched ({@link SqsBatcher}); without it, one call per
+   * message.
+   */
+  readonly settle?: Pick<SqsBatcher, "delete" | "changeVisibility"> | undefined;
 }
 
 /** The lease of the object a message is copying now (renewed by its heartbeat). */
@@ -141,7 +147,7 @@ export class MessageProcessor {
       return outcomes;
     } catch (err) {
       stopHeartbeat();
-      await setVisibility(d.sqs, d.queueUrl, receipt, 0).catch((releaseErr: unknown) =>
+      await this.#setVisibility(receipt, 0).catch((releaseErr: unknown) =>
         log.warn("message release failed", { error: releaseErr }),
       );
       throw err;
@@ -152,16 +158,22 @@ export class MessageProcessor {
 
   /** Deletes the message, changes its visibility, or leaves it, as `settlement` says. */
   async #settle(message: Message, outcomes: readonly JobOutcome[]): Promise<void> {
-    const d = this.#d;
     const settle = settlement(outcomes, retryDelaySec(receiveCount(message)));
     if (settle.kind === "delete") await this.#delete(message);
     if (settle.kind === "visibility") {
-      await setVisibility(d.sqs, d.queueUrl, message.ReceiptHandle ?? "", settle.seconds);
+      await this.#setVisibility(message.ReceiptHandle ?? "", settle.seconds);
     }
+  }
+
+  async #setVisibility(receipt: string, seconds: number): Promise<void> {
+    const d = this.#d;
+    if (d.settle) await d.settle.changeVisibility(receipt, seconds);
+    else await setVisibility(d.sqs, d.queueUrl, receipt, seconds);
   }
 
   async #delete(message: Message): Promise<void> {
     const d = this.#d;
+    if (d.settle) return d.settle.delete(message.ReceiptHandle ?? "");
     await d.sqs.send(
       new DeleteMessageCommand({
         QueueUrl: d.queueUrl,

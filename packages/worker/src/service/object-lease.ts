@@ -4,6 +4,7 @@ import {
   type UploadBinding,
   type UploadLedger,
 } from "../engine/transfer/upload-ledger.js";
+import type { Item } from "./status-item.js";
 import type { PartsProgress, StatusStore } from "./status-store.js";
 
 /**
@@ -23,6 +24,7 @@ export class ObjectLease {
   #recorded: UploadBinding | undefined;
   #parts: PartsProgress | undefined;
   #ended = false;
+  readonly #started: Item | undefined;
 
   constructor(
     status: StatusStore,
@@ -31,7 +33,9 @@ export class ObjectLease {
     leaseMs: number,
     recorded: UploadBinding | undefined,
     log: Logger,
+    started?: Item,
   ) {
+    this.#started = started;
     this.#status = status;
     this.#job = job;
     this.#attemptId = attemptId;
@@ -48,6 +52,17 @@ export class ObjectLease {
   /** True once another attempt has taken the object over. */
   get lost(): boolean {
     return this.#lost.signal.aborted;
+  }
+
+  /**
+   * The item as this attempt's start wrote it, and when that start's lease ends: what a batched
+   * `done` record is built from (see `StatusStore.done`).
+   */
+  get held(): { item: Item; leaseExpires: number; leaseMs: number } | undefined {
+    const item = this.#started;
+    const leaseExpires = Number(item?.leaseExpires?.N);
+    if (item === undefined || !Number.isFinite(leaseExpires)) return undefined;
+    return { item, leaseExpires, leaseMs: this.#leaseMs };
   }
 
   /** The engine's `onParts`: remembered for the next renewal. */

@@ -31,7 +31,7 @@ function setup(outcome: Outcome, options: Partial<PollLoopOptions> = {}) {
     queueUrl: "q",
     processor,
     logger,
-    maxParallel: 1,
+    maxMessages: 1,
     waitSeconds: 20,
     ...options,
   });
@@ -47,7 +47,7 @@ describe("PollLoop", () => {
     // Prepare: 12 slots; jobs run until the test ends them.
     const finish: (() => void)[] = [];
     const { sqs, handed, loop } = setup(() => new Promise((r) => finish.push(r)), {
-      maxParallel: 12,
+      maxMessages: 12,
       waitSeconds: 7,
     });
     sqs.receives.push(messages(7), messages(5, 7));

@@ -4,6 +4,7 @@ import {
   ReceiveMessageCommand,
 } from "@aws-sdk/client-sqs";
 import { classifyAwsError, type Logger } from "@s3-migration/common";
+import type { ConnectionPool } from "../engine/transfer/connection-pool.js";
 import { type SqsSend, setVisibility } from "./heartbeat.js";
 import type { MessageProcessor } from "./message-processor.js";
 
@@ -13,8 +14,13 @@ export interface PollLoopOptions {
   readonly queueUrl: string;
   readonly processor: Pick<MessageProcessor, "process">;
   readonly logger: Logger;
-  /** Messages in flight at once (`MaxParallelFile`). */
-  readonly maxParallel: number;
+  /** Messages in work at once, at most (`MaxParallelFile`, else the connection cap). */
+  readonly maxMessages: number;
+  /**
+   * The worker's connection cap: messages are taken while it has connections no running or
+   * queued request claims. Without it, `maxMessages` alone decides.
+   */
+  readonly connections?: Pick<ConnectionPool, "capacity" | "active" | "pending" | "released">;
   /** Long-poll wait (`PollWaitSeconds`). @default 20 */
   readonly waitSeconds: number;
   /** Batch mode: stop once the queue (visible + in flight) has been empty this long. */
@@ -28,12 +34,17 @@ export interface PollLoopOptions {
 /** Why {@link PollLoop.run} returned. */
 export type LoopEnd = "stopped" | "idle" | "fatal";
 
+/** Receives in flight at once when the queue has a backlog (each brings at most 10 messages). */
+const MAX_PARALLEL_RECEIVES = 10;
+
 /**
- * Keeps up to `maxParallel` messages in work: long-polls SQS for at most as many messages as
- * there are free slots (never more than 10), hands each to the processor, and loops. An idle
- * fleet makes one cheap request per `waitSeconds`; a busy one never waits on an empty poll.
- * `stop()` (SIGTERM, Spot notice) ends polling and aborts the running jobs, whose messages the
- * processor releases for another worker.
+ * Keeps the worker's connections busy: takes messages while the connection cap has
+ * connections that no running or queued request claims (each message needs at least one), up
+ * to `maxMessages`, hands each to the processor, and loops. One huge object's queued parts
+ * claim every connection, so no message waits behind it; a few hundred small objects each hold
+ * one. With a backlog (the last receive came back full) it runs up to 10 receives at once; an
+ * idle fleet makes one cheap long poll per `waitSeconds`. `stop()` (SIGTERM, Spot notice) ends
+ * polling and aborts the running jobs, whose messages the processor releases for another worker.
  */
 export class PollLoop {
   readonly #o: PollLoopOptions;
@@ -41,12 +52,46 @@ export class PollLoop {
   readonly #stopPolling = new AbortController();
   readonly #abortJobs = new AbortController();
   #fatalStreak = 0;
+  /** The last receive round brought all it asked for: the queue has a backlog. */
+  #backlog = false;
+  #jobEnded: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(options: PollLoopOptions) {
-    if (!Number.isInteger(options.maxParallel) || options.maxParallel < 1) {
-      throw new RangeError(`maxParallel [${options.maxParallel}] must be an integer from 1 and up`);
+    if (!Number.isInteger(options.maxMessages) || options.maxMessages < 1) {
+      throw new RangeError(`maxMessages [${options.maxMessages}] must be an integer from 1 and up`);
     }
     this.#o = options;
+  }
+
+  /** Messages to take now: what neither `maxMessages` nor the connection cap rules out. */
+  #freeSlots(): number {
+    const { maxMessages, connections } = this.#o;
+    const running = this.#running.size;
+    const byMessages = maxMessages - running;
+    if (connections === undefined) return byMessages;
+    // A message claims at least one connection, even before its first request is queued.
+    const claimed = Math.max(running, connections.active + connections.pending);
+    return Math.min(byMessages, connections.capacity - claimed);
+  }
+
+  /** The fewest free slots worth a receive while jobs run: fewer would make tiny receives. */
+  #minBatch(): number {
+    const { maxMessages, connections } = this.#o;
+    const most = Math.min(maxMessages, connections?.capacity ?? maxMessages);
+    return Math.max(1, Math.min(10, Math.floor(most / 4)));
+  }
+
+  /** Resolves when a job ends or a connection frees up. */
+  #somethingFreed(): Promise<void> {
+    if (this.#jobEnded === undefined) {
+      let resolve = () => {};
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      this.#jobEnded = { promise, resolve };
+    }
+    const released = this.#o.connections?.released();
+    return released ? Promise.race([this.#jobEnded.promise, released]) : this.#jobEnded.promise;
   }
 
   /** Stops polling and aborts the jobs in flight (their uploads stay for resume). */
@@ -68,12 +113,12 @@ export class PollLoop {
         this.stop(`${this.#fatalStreak} fatal errors in a row`);
         break;
       }
-      const free = o.maxParallel - this.#running.size;
-      if (free <= 0) {
-        await Promise.race(this.#running);
+      const free = this.#freeSlots();
+      if (this.#running.size > 0 && free < this.#minBatch()) {
+        await this.#somethingFreed();
         continue;
       }
-      const messages = await this.#receive(Math.min(10, free));
+      const messages = await this.#receiveRound(free);
       if (messages === undefined) continue;
       if (this.#stopPolling.signal.aborted) {
         await this.#release(messages);
@@ -106,8 +151,26 @@ export class PollLoop {
         this.#fatalStreak = 0;
       })
       .catch((err: unknown) => this.#onError(err, "job failed"))
-      .finally(() => this.#running.delete(tracked));
+      .finally(() => {
+        this.#running.delete(tracked);
+        const ended = this.#jobEnded;
+        this.#jobEnded = undefined;
+        ended?.resolve();
+      });
     this.#running.add(tracked);
+  }
+
+  /**
+   * Up to `free` messages: one receive, or with a backlog up to {@link MAX_PARALLEL_RECEIVES} at
+   * once; `undefined` when every receive failed.
+   */
+  async #receiveRound(free: number): Promise<Message[] | undefined> {
+    const receives = this.#backlog ? Math.min(Math.ceil(free / 10), MAX_PARALLEL_RECEIVES) : 1;
+    const sizes = Array.from({ length: receives }, (_, i) => Math.min(10, free - i * 10));
+    const rounds = await Promise.all(sizes.map((size) => this.#receive(size)));
+    const messages = rounds.flatMap((r) => r ?? []);
+    this.#backlog = rounds.every((r, i) => r !== undefined && r.length === sizes[i]);
+    return rounds.every((r) => r === undefined) ? undefined : messages;
   }
 
   /**

@@ -7,7 +7,9 @@ import {
   type SideCredentials,
 } from "@s3-migration/common";
 import type { PartHasher } from "../engine/hashing/md5-threads.js";
+import { BandwidthCap } from "../engine/memory/bandwidth-cap.js";
 import { MemoryBudget } from "../engine/memory/memory-budget.js";
+import type { ConnectionPool } from "../engine/transfer/connection-pool.js";
 import type { TransferDeps } from "../engine/transfer/copy-types.js";
 import { transferOptionsFromConfig } from "../engine/transfer/transfer-options.js";
 import { leanPaths } from "../lean-s3/lean-s3.js";
@@ -96,14 +98,21 @@ export function rotatingTransfer(
     readonly ssm: Parameters<typeof loadCredentials>[1];
     readonly logger: Logger;
     readonly hasher: PartHasher;
+    /** The worker-wide connection cap, shared with the poll loop. */
+    readonly connections: ConnectionPool;
   },
 ): { transfer: RotatingTransfer; refreshCredentials: () => Promise<boolean> } {
-  const { ssm, logger, hasher } = parts;
+  const { ssm, logger, hasher, connections } = parts;
   const keyedIsSource = clients.sides.source === "access-key";
   const initial: TransferDeps = {
     source: clients.sourceS3,
     destination: clients.destinationS3,
     budget: new MemoryBudget(config.memoryBudgetBytes),
+    connections,
+    bandwidth:
+      config.maxBandwidthBytesPerSec > 0
+        ? new BandwidthCap(config.maxBandwidthBytesPerSec)
+        : undefined,
     options: transferOptionsFromConfig(config),
     logger,
     hasher,

@@ -14,8 +14,15 @@ export interface StatusItem {
 
 /** What {@link StatusStore.start} found. */
 export type StartResult =
-  /** This attempt holds the object now; `recorded` is the upload an earlier attempt bound. */
-  | { readonly kind: "started"; readonly recorded: UploadBinding | undefined }
+  /**
+   * This attempt holds the object now; `recorded` is the upload an earlier attempt bound;
+   * `item` the whole item as the start left it.
+   */
+  | {
+      readonly kind: "started";
+      readonly recorded: UploadBinding | undefined;
+      readonly item: Item;
+    }
   /** The object is `done` (nothing written): the caller checks that it still holds. */
   | { readonly kind: "done"; readonly item: StatusItem }
   /** Another attempt holds a live lease until `leaseExpires` (epoch ms); nothing written. */

@@ -17,7 +17,7 @@ describe("StatusStore", () => {
     const started = await store.start(JOB, "attempt-1", LEASE_MS);
     const recorded = await store.done(JOB, "attempt-1", RESULT);
     // Assess
-    expect(started).toEqual({ kind: "started", recorded: undefined });
+    expect(started).toMatchObject({ kind: "started", recorded: undefined });
     expect(recorded).toBe(true);
     expect(db.plain("src/a/b")).toMatchObject({
       status: "done",

@@ -7,6 +7,7 @@ import {
 import { type CopyJob, STATUS_TABLE, statusItemId } from "@s3-migration/common";
 import type { CopyResult } from "../engine/transfer/copy-types.js";
 import { LeaseLostError, type UploadBinding } from "../engine/transfer/upload-ledger.js";
+import { StatusBatch } from "./status-batch.js";
 import {
   bindingOf,
   type Item,
@@ -17,6 +18,7 @@ import {
 } from "./status-item.js";
 import {
   bindWrite,
+  doneItem,
   doneWrite,
   failedWrite,
   releaseWrite,
@@ -26,6 +28,9 @@ import {
 } from "./status-writes.js";
 
 export type { PartsProgress, StartResult, StatusItem } from "./status-item.js";
+
+/** The least lease time left for a `done` to go into a batch (see {@link StatusStore.done}). */
+const BATCH_LEASE_MARGIN_MS = 60_000;
 
 /** Start writes refused while the read then finds the lease free (it ended in between). */
 const START_TRIES = 3;
@@ -48,16 +53,25 @@ export class StatusStore {
   readonly #table: string;
   readonly #workerId: string;
   readonly #versioned: boolean;
+  readonly #batch: StatusBatch | undefined;
 
   /**
    * @param versioned - key items by source version too (`GetObjectWithVersionId`: each version
    *   copied is its own object); otherwise one item per key, with the version as an attribute.
+   * @param batched - write the `done` of single-PUT copies in batches (see {@link done}).
    */
-  constructor(db: DynamoSend, table: string, workerId: string, versioned: boolean) {
+  constructor(
+    db: DynamoSend,
+    table: string,
+    workerId: string,
+    versioned: boolean,
+    batched = false,
+  ) {
     this.#db = db;
     this.#table = table;
     this.#workerId = workerId;
     this.#versioned = versioned;
+    this.#batch = batched ? new StatusBatch(db, table) : undefined;
   }
 
   /**
@@ -74,7 +88,9 @@ export class StatusStore {
     for (let tries = 1; ; tries++) {
       const write = startWrite(job, this.#workerId, attemptId, leaseMs, force, Date.now());
       const claimed = await this.#write(job, write, undefined, true);
-      if (claimed !== undefined) return { kind: "started", recorded: bindingOf(claimed) };
+      if (claimed !== undefined) {
+        return { kind: "started", recorded: bindingOf(claimed), item: claimed };
+      }
       const item = await this.#read(job);
       if (!force && item?.status?.S === "done") return { kind: "done", item: statusItemOf(item) };
       const leaseExpires = Number(item?.leaseExpires?.N ?? Number.NaN);
@@ -129,9 +145,26 @@ export class StatusStore {
     }
   }
 
-  /** Records a successful copy; drops the lease and the binding. False when refused. */
-  async done(job: CopyJob, attemptId: string, result: CopyResult): Promise<boolean> {
-    return (await this.#write(job, doneWrite(attemptId, result, Date.now()))) !== undefined;
+  /**
+   * Records a successful copy; drops the lease and the binding. False when refused. With
+   * `held` (the item as this attempt's start wrote it, and when that lease ends), a single-PUT
+   * copy's record goes into a batch if the lease has at least half its time and a minute left
+   * (lease expiries compare worker clocks: the minute covers their skew).
+   */
+  async done(
+    job: CopyJob,
+    attemptId: string,
+    result: CopyResult,
+    held?: { readonly item: Item; readonly leaseExpires: number; readonly leaseMs: number },
+  ): Promise<boolean> {
+    const now = Date.now();
+    const alone = async () =>
+      (await this.#write(job, doneWrite(attemptId, result, now))) !== undefined;
+    const margin = Math.max(BATCH_LEASE_MARGIN_MS, (held?.leaseMs ?? 0) / 2);
+    if (this.#batch && held && !result.uploadId && held.leaseExpires - now > margin) {
+      return this.#batch.put(doneItem(held.item, result, now), alone);
+    }
+    return alone();
   }
 
   /**

@@ -130,6 +130,29 @@ export function releaseWrite(attemptId: string): StatusWrite {
 
 /** `done` with the copy's facts; the lease and the binding removed (`uploadId` kept if multipart). */
 export function doneWrite(attemptId: string, result: CopyResult, now: number): StatusWrite {
+  const { fields, remove } = doneFields(result);
+  return endWrite(attemptId, "done", fields, remove, now);
+}
+
+/**
+ * The whole item {@link doneWrite} would leave, from the item as this attempt's start wrote it
+ * (`ALL_NEW`): for a PutItem in a batch, which takes no condition. Only while this attempt's
+ * lease is live: every other write of an item is conditional on the lease being free or its
+ * own, so since the start nothing but this attempt changed the item.
+ */
+export function doneItem(started: Item, result: CopyResult, now: number): Item {
+  const { fields, remove } = doneFields(result);
+  const kept = Object.entries(started).filter(([name]) => !remove.includes(name));
+  return {
+    ...Object.fromEntries(kept),
+    status: s("done"),
+    endTime: s(new Date(now).toISOString()),
+    ...fields,
+  };
+}
+
+/** The attributes a `done` sets and those it removes. */
+function doneFields(result: CopyResult): { fields: Item; remove: string[] } {
   const fields: Item = {
     bytesMoved: n(result.bytesUploaded),
     sizeBytes: n(result.bytes),
@@ -141,7 +164,7 @@ export function doneWrite(attemptId: string, result: CopyResult, now: number): S
     ...(result.versionId ? { versionId: s(result.versionId) } : {}),
   };
   const remove = [...LEASE_FIELDS, ...BINDING_FIELDS, ...(result.uploadId ? [] : ["uploadId"])];
-  return endWrite(attemptId, "done", fields, remove, now);
+  return { fields, remove };
 }
 
 /** `failed` with the error; the lease removed, the binding kept for the next attempt. */

@@ -1,11 +1,14 @@
 import {
   type AttributeValue,
+  BatchWriteItemCommand,
+  type BatchWriteItemCommandOutput,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
   UpdateItemCommand,
   type UpdateItemCommandOutput,
 } from "@aws-sdk/client-dynamodb";
+import { STATUS_TABLE } from "@s3-migration/common";
 import {
   applyUpdate,
   checkAllUsed,
@@ -27,6 +30,8 @@ export class FakeDynamoDb {
   readonly items = new Map<string, Item>();
   /** Command class names, in order. */
   readonly commands: string[] = [];
+  /** Key values a BatchWriteItem leaves unprocessed (as DynamoDB does when throttled). */
+  readonly unprocessed = new Set<string>();
   /** Called before each command is handled: throw from it to fail that command. */
   before: (command: unknown) => void = () => undefined;
 
@@ -38,6 +43,7 @@ export class FakeDynamoDb {
       return item === undefined ? {} : { Item: structuredClone(item) };
     }
     if (command instanceof UpdateItemCommand) return this.#update(command.input);
+    if (command instanceof BatchWriteItemCommand) return this.#batchWrite(command.input);
     throw new Error(`FakeDynamoDb does not handle ${(command as object).constructor.name}`);
   }) as unknown as Pick<DynamoDBClient, "send">["send"];
 
@@ -57,6 +63,22 @@ export class FakeDynamoDb {
       item[k] = typeof v === "number" ? { N: String(v) } : { S: v };
     }
     this.items.set(key, item);
+  }
+
+  /** PutRequests only; a key twice in one call is refused, as DynamoDB does. */
+  #batchWrite(input: BatchWriteItemCommand["input"]): Partial<BatchWriteItemCommandOutput> {
+    const UnprocessedItems: NonNullable<BatchWriteItemCommandOutput["UnprocessedItems"]> = {};
+    for (const [table, requests] of Object.entries(input.RequestItems ?? {})) {
+      const keys = requests.map((r) => idOf(r.PutRequest?.Item));
+      if (new Set(keys).size !== keys.length) throw new Error("duplicate key in a batch");
+      for (const request of requests) {
+        const item = request.PutRequest?.Item;
+        if (item === undefined) throw new Error("FakeDynamoDb: only PutRequests are handled");
+        if (!this.unprocessed.has(idOf(item))) this.items.set(idOf(item), structuredClone(item));
+        else UnprocessedItems[table] = [...(UnprocessedItems[table] ?? []), request];
+      }
+    }
+    return { UnprocessedItems };
   }
 
   #update(input: UpdateItemCommand["input"]): Partial<UpdateItemCommandOutput> {
@@ -83,6 +105,11 @@ export class FakeDynamoDb {
     this.items.set(key, item);
     return input.ReturnValues === "ALL_NEW" ? { Attributes: structuredClone(item) } : {};
   }
+}
+
+/** A whole item's key value. */
+function idOf(item: Item | undefined): string {
+  return item?.[STATUS_TABLE.partitionKey]?.S ?? "";
 }
 
 function keyOf(key: Item | undefined): string {

@@ -1,5 +1,6 @@
 import { finished, Readable } from "node:stream";
 import { RetryableError } from "@s3-migration/common";
+import { type BandwidthCap, throttle } from "./bandwidth-cap.js";
 import type { BufferLease } from "./buffer-lease.js";
 
 /*
@@ -7,16 +8,26 @@ import type { BufferLease } from "./buffer-lease.js";
  * with `transformToByteArray`.
  */
 
+/** The worker's bandwidth cap, if any, and the copy's signal that cuts a wait for it short. */
+export interface ReadCap {
+  /** Without it the body is read as fast as it comes, at no extra cost per chunk. */
+  readonly bandwidth?: BandwidthCap | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
 /**
  * Appends the body's bytes to `lease` as they arrive and passes each chunk to `onChunk`
  * (hashing). Returns `true` (and stops reading) when the body is longer than the lease's
- * capacity. A stream left early is destroyed.
+ * capacity. A stream left early is destroyed. With `cap.bandwidth`, bytes come no faster than
+ * the cap allows.
  */
 export async function fillFromBody(
-  body: unknown,
+  source: unknown,
   lease: BufferLease,
   onChunk?: (chunk: Uint8Array) => void,
+  cap?: ReadCap,
 ): Promise<boolean> {
+  const body = capped(source, cap);
   const take = (chunk: Uint8Array): boolean => {
     if (lease.filled + chunk.length > lease.capacity) return false;
     lease.append(chunk);
@@ -30,9 +41,11 @@ export async function fillFromBody(
 /**
  * The whole body, which must be exactly `size` bytes, in one buffer allocated once (no list of
  * chunks joined at the end). A body of another length is a retryable error (a stream that
- * broke after the headers arrived).
+ * broke after the headers arrived). With `cap.bandwidth`, bytes come no faster than the cap
+ * allows.
  */
-export async function readExactly(body: unknown, size: number): Promise<Buffer> {
+export async function readExactly(source: unknown, size: number, cap?: ReadCap): Promise<Buffer> {
+  const body = capped(source, cap);
   const buffer = Buffer.allocUnsafe(size);
   let filled = 0;
   let longer = false;
@@ -106,6 +119,36 @@ async function eachChunkIterated(
   // Leaving the loop early (return or throw) destroys the stream.
   for await (const chunk of body) if (!take(chunk)) return false;
   return true;
+}
+
+/**
+ * `body` read through the cap. A stream is throttled (paused while it waits); the other kinds,
+ * which only test doubles give, wait for their bytes per chunk, or after the fact.
+ */
+function capped(body: unknown, cap: ReadCap | undefined): unknown {
+  const bandwidth = cap?.bandwidth;
+  if (bandwidth === undefined) return body;
+  const signal = cap?.signal;
+  if (body instanceof Readable) return throttle(body, bandwidth, signal);
+  if (isAsyncIterable(body)) return cappedChunks(body, bandwidth, signal);
+  return {
+    transformToByteArray: async () => {
+      const bytes = await bytesOf(body);
+      await bandwidth.take(bytes.length, signal);
+      return bytes;
+    },
+  };
+}
+
+async function* cappedChunks(
+  body: AsyncIterable<Uint8Array>,
+  bandwidth: BandwidthCap,
+  signal: AbortSignal | undefined,
+): AsyncIterable<Uint8Array> {
+  for await (const chunk of body) {
+    await bandwidth.take(chunk.length, signal);
+    yield chunk;
+  }
 }
 
 function isAsyncIterable(body: unknown): body is AsyncIterable<Uint8Array> {

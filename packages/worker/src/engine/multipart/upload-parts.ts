@@ -20,7 +20,8 @@ export interface PartTarget {
 }
 
 /**
- * Copies `parts` into the upload, `MaxThread` at a time: each part is a ranged GET into a part
+ * Copies `parts` into the upload, each on one of the worker's connections (at most `MaxThread`
+ * of this object at once when set): each part is a ranged GET into a part
  * buffer leased from the process's memory budget (reused from part to part), hashed as it
  * arrives (see PartDigest), an UploadPart with that Content-MD5, and a check that the ETag S3
  * returns is that MD5. Returns part number → ETag.
@@ -33,25 +34,30 @@ export async function uploadParts(
   parts: readonly PartSpec[],
   ctx: CopyContext,
 ): Promise<Map<number, string>> {
-  const { options } = ctx.deps;
-  const limit = pLimit(options.maxThread);
+  const { options, connections } = ctx.deps;
+  // MaxThread caps this object; unset, it may queue as many parts as there are connections.
+  const limit = pLimit(options.maxThread ?? connections?.capacity ?? parts.length);
+  const viaPool = <T>(request: () => Promise<T>) =>
+    connections ? connections.run(request) : request();
   const cancel = new AbortController();
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, cancel.signal]) : cancel.signal;
   const etags = new Map<number, string>();
   let firstError: unknown;
   await Promise.all(
     parts.map((part) =>
-      limit(async () => {
-        if (firstError !== undefined || signal.aborted) return;
-        try {
-          etags.set(part.partNumber, await copyPart(target, part, { ...ctx, signal }));
-        } catch (err) {
-          if (firstError === undefined) {
-            firstError = err;
-            if (err instanceof SourceChangedError) cancel.abort(err);
+      limit(() =>
+        viaPool(async () => {
+          if (firstError !== undefined || signal.aborted) return;
+          try {
+            etags.set(part.partNumber, await copyPart(target, part, { ...ctx, signal }));
+          } catch (err) {
+            if (firstError === undefined) {
+              firstError = err;
+              if (err instanceof SourceChangedError) cancel.abort(err);
+            }
           }
-        }
-      }),
+        }),
+      ),
     ),
   );
   if (firstError !== undefined) throw firstError;
@@ -137,7 +143,8 @@ async function readRange(
     );
     const digest = new PartDigest(lease, ctx.deps.hasher, ctx.deps.logger);
     try {
-      const overflow = await fillFromBody(out.Body, lease, digest.onChunk);
+      const cap = { bandwidth: ctx.deps.bandwidth, signal: ctx.signal };
+      const overflow = await fillFromBody(out.Body, lease, digest.onChunk, cap);
       if (overflow || lease.filled !== part.size) {
         const got = overflow ? `more than ${part.size}` : String(lease.filled);
         throw new RetryableError(

@@ -1,7 +1,9 @@
 import type { Logger } from "@s3-migration/common";
 import type { LeanS3 } from "../../lean-s3/lean-s3.js";
 import type { Md5Threads, PartHasher } from "../hashing/md5-threads.js";
+import type { BandwidthCap } from "../memory/bandwidth-cap.js";
 import type { MemoryBudget } from "../memory/memory-budget.js";
+import type { ConnectionPool } from "./connection-pool.js";
 import type { S3Send } from "./s3-send.js";
 import type { TransferOptions } from "./transfer-options.js";
 import type { UploadLedger } from "./upload-ledger.js";
@@ -11,6 +13,16 @@ export interface TransferDeps {
   readonly source: S3Send;
   readonly destination: S3Send;
   readonly budget: MemoryBudget;
+  /**
+   * The worker-wide cap on requests carrying object bytes (`MaxConnections`), shared by every
+   * copy; without it only `maxThread` limits a copy.
+   */
+  readonly connections?: ConnectionPool | undefined;
+  /**
+   * The worker-wide cap on bytes read from the source (`MaxBandwidthMBps`), shared by every
+   * copy; without it bytes are read as fast as they come.
+   */
+  readonly bandwidth?: BandwidthCap | undefined;
   readonly options: TransferOptions;
   readonly logger: Logger;
   /** Hashes part buffers off the event loop ({@link Md5Threads}); without it, parts are hashed on it as their bytes arrive. */

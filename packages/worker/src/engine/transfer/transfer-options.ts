@@ -9,8 +9,8 @@ export interface TransferOptions {
   readonly chunkSizeBytes: number;
   /** S3's smallest non-last part; lowered only in tests against an S3 that accepts it. @default 5 MiB */
   readonly minPartSizeBytes: number;
-  /** Parts in flight per object (`MaxThread`). */
-  readonly maxThread: number;
+  /** At most this many parts of one object in flight (`MaxThread`); unset: only the connection cap. */
+  readonly maxThread?: number | undefined;
   /** Attempts of one part after its first (`MaxRetry`). */
   readonly maxRetry: number;
   /** Abort older unfinished uploads of the same key. */

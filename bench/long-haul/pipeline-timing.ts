@@ -1,0 +1,127 @@
+/**
+ * Timing one run of ours: the workers are already polling; the jobsender starts, and the run
+ * ends at the "object copied" line that makes the count reach the jobs it sent. The workers'
+ * CPU time (/proc/<pid>/stat) is read right before the jobsender starts and right when that
+ * last line arrives, so idle time after the run does not count.
+ */
+import { CLOCK_TICKS_PER_SEC, cpuSeconds, sumOver } from "./proc-stats.js";
+import { type Program, startProgram } from "./processes.js";
+
+/** What {@link timeCopies} measured. */
+export interface Copies {
+  /** Jobsender start → arrival of the last "object copied" line. */
+  readonly seconds: number;
+  /** The jobsender's start, epoch ms. */
+  readonly startedAtMs: number;
+  readonly jobsSent: number;
+  /** "object copied" lines when the run ended. */
+  readonly copied: number;
+  /** Worker CPU seconds (summed) over the same interval. */
+  readonly cpuSeconds: number;
+}
+
+/** The end of a run: when the last copy arrived, and the workers' CPU then. */
+interface End {
+  readonly at: number;
+  readonly cpu: number;
+}
+
+/**
+ * Counts "object copied" lines of every worker as they arrive; once `expect(n)` has been called
+ * and n lines are in, `reached` resolves with that line's arrival and the workers' CPU, read
+ * there and then.
+ */
+function trackCopies(workers: readonly Program[]) {
+  const pids = workers.map((w) => w.pid);
+  let count = 0;
+  let lastAt = Number.NaN;
+  let target = Number.POSITIVE_INFINITY;
+  let settle: ((end: End) => void) | undefined;
+  const reached = new Promise<End>((resolve) => {
+    settle = resolve;
+  });
+  const check = () => {
+    if (count < target || settle === undefined) return;
+    settle({ at: lastAt, cpu: sumOver(pids, cpuSeconds) });
+    settle = undefined;
+  };
+  for (const w of workers) {
+    w.onLine((l) => {
+      if (l.line.message !== "object copied") return;
+      count++;
+      lastAt = l.at;
+      check();
+    });
+  }
+  return {
+    reached,
+    count: () => count,
+    expect: (n: number) => {
+      target = n;
+      check();
+    },
+  };
+}
+
+/** Runs the jobsender to its end (or kills it at `deadline`); returns the jobs it sent. */
+async function runJobsender(ini: string, env: Record<string, string>, deadline: number) {
+  const jobsender = startProgram("jobsender", ["--config", ini], env);
+  const code = await Promise.race([jobsender.exited, sleepUntil(deadline)]);
+  if (code === undefined) {
+    jobsender.kill();
+    throw new Error(`jobsender still running at the timeout: ${jobsender.stderr().slice(-1500)}`);
+  }
+  if (code !== 0) throw new Error(`jobsender exited with ${code}: ${jobsender.stderr()}`);
+  const finished = jobsender.lines.find((l) => l.line.message === "jobsender finished")?.line;
+  const jobsSent = Number(finished?.jobsSent);
+  if (!Number.isInteger(jobsSent)) {
+    throw new Error(`jobsender logged no jobsSent: ${JSON.stringify(finished)}`);
+  }
+  return { jobsSent, finished };
+}
+
+/** One timed run on `workers` (already polling); throws when not every job was copied in time. */
+export async function timeCopies(
+  workers: readonly Program[],
+  ini: string,
+  env: Record<string, string>,
+  timeoutSec: number,
+): Promise<Copies> {
+  const tracker = trackCopies(workers);
+  const cpu0 = sumOver(
+    workers.map((w) => w.pid),
+    cpuSeconds,
+  );
+  const started = performance.now();
+  const startedAtMs = Date.now();
+  const deadline = started + timeoutSec * 1000;
+  const { jobsSent, finished } = await runJobsender(ini, env, deadline);
+  tracker.expect(jobsSent);
+  const end = await Promise.race([
+    tracker.reached,
+    sleepUntil(deadline),
+    ...workers.map((w) => w.exited.then(() => undefined)),
+  ]);
+  if (end === undefined) {
+    const tail = workers.map((w) => w.stderr().slice(-1500)).join("\n");
+    const errors = workers.flatMap((w) => w.lines).filter((l) => l.line.level === "error");
+    throw new Error(
+      `${tracker.count()} of ${jobsSent} jobs copied; ${JSON.stringify(finished)}; ` +
+        `errors: ${JSON.stringify(errors.slice(0, 3).map((l) => l.line))}; stderr: ${tail}`,
+    );
+  }
+  return {
+    seconds: (end.at - started) / 1000,
+    startedAtMs,
+    jobsSent,
+    copied: tracker.count(),
+    // Both reads are in whole ticks: round off the float noise of the difference.
+    cpuSeconds: Math.round((end.cpu - cpu0) * CLOCK_TICKS_PER_SEC) / CLOCK_TICKS_PER_SEC,
+  };
+}
+
+/** Resolves with undefined at `deadline` (`performance.now()` ms); does not hold the process. */
+export const sleepUntil = (deadline: number) =>
+  new Promise<undefined>((r) => {
+    setTimeout(() => r(undefined), Math.max(0, deadline - performance.now())).unref();
+  });
