@@ -60,6 +60,8 @@ async function measure(
     timedCpuSeconds: p.timedCpuSeconds,
     cpuMsPerObject: p.cpuMsPerObject,
     statusTableSeconds: p.status.seconds,
+    jobsenderSeconds: p.jobsenderSeconds,
+    firstCopySeconds: p.firstCopySeconds,
     ini,
     workerSettings: p.workerSettings,
     problems: p.status.problems,
@@ -80,6 +82,11 @@ function describe(r: RunResult, objects: number): string {
     ...(r.statusTableSeconds === undefined
       ? []
       : [`status table ${r.statusTableSeconds.toFixed(1)} s`]),
+    ...(r.jobsenderSeconds === undefined
+      ? []
+      : [
+          `jobsender done at ${r.jobsenderSeconds.toFixed(1)} s, first copy at ${r.firstCopySeconds?.toFixed(1)} s`,
+        ]),
   ];
   const verdict = r.verified
     ? `verified ${objects} objects`

@@ -16,6 +16,10 @@ export interface Copies {
   readonly jobsSent: number;
   /** "object copied" lines when the run ended. */
   readonly copied: number;
+  /** Jobsender start → its exit (start-up, listing both sides, sending). */
+  readonly jobsenderSeconds: number;
+  /** Jobsender start → the first "object copied" line. */
+  readonly firstCopySeconds: number;
   /** Worker CPU seconds (summed) over the same interval. */
   readonly cpuSeconds: number;
 }
@@ -35,6 +39,7 @@ function trackCopies(workers: readonly Program[]) {
   const pids = workers.map((w) => w.pid);
   let count = 0;
   let lastAt = Number.NaN;
+  let firstAt = Number.NaN;
   let target = Number.POSITIVE_INFINITY;
   let settle: ((end: End) => void) | undefined;
   const reached = new Promise<End>((resolve) => {
@@ -50,12 +55,14 @@ function trackCopies(workers: readonly Program[]) {
       if (l.line.message !== "object copied") return;
       count++;
       lastAt = l.at;
+      if (count === 1) firstAt = l.at;
       check();
     });
   }
   return {
     reached,
     count: () => count,
+    firstAt: () => firstAt,
     expect: (n: number) => {
       target = n;
       check();
@@ -96,6 +103,7 @@ export async function timeCopies(
   const startedAtMs = Date.now();
   const deadline = started + timeoutSec * 1000;
   const { jobsSent, finished } = await runJobsender(ini, env, deadline);
+  const jobsenderSeconds = (performance.now() - started) / 1000;
   tracker.expect(jobsSent);
   const end = await Promise.race([
     tracker.reached,
@@ -115,6 +123,8 @@ export async function timeCopies(
     startedAtMs,
     jobsSent,
     copied: tracker.count(),
+    jobsenderSeconds,
+    firstCopySeconds: (tracker.firstAt() - started) / 1000,
     // Both reads are in whole ticks: round off the float noise of the difference.
     cpuSeconds: Math.round((end.cpu - cpu0) * CLOCK_TICKS_PER_SEC) / CLOCK_TICKS_PER_SEC,
   };

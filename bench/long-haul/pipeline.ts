@@ -7,7 +7,7 @@
  * done). Settings: the variant's ini (ours-ini.ts).
  */
 import { randomUUID } from "node:crypto";
-import { rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { accessKeyEndpointEnv } from "../../test/support/http-proxy.js";
@@ -39,6 +39,9 @@ export interface PipelineOptions {
 export interface PipelineRun {
   /** Jobsender start → last "object copied" line. */
   readonly seconds: number;
+  /** Jobsender start → its exit, and → the first "object copied" line. */
+  readonly jobsenderSeconds: number;
+  readonly firstCopySeconds: number;
   readonly objectsCopied: number;
   readonly jobsSent: number;
   readonly errorLines: number;
@@ -59,7 +62,10 @@ export interface PipelineRun {
 /** One pipeline run from `srcBucket` to `dstBucket`. */
 export async function runPipeline(o: PipelineOptions): Promise<PipelineRun> {
   const name = `s3mig-longhaul-${randomUUID().slice(0, 8)}`;
-  const { queueUrl, dlqUrl } = await ensureQueues(o.clients.sqs, name, `${name}-DLQ`);
+  // The stack's visibility timeout (infra's default), which also sets the objects' leases.
+  const { queueUrl, dlqUrl } = await ensureQueues(o.clients.sqs, name, `${name}-DLQ`, {
+    visibilityTimeoutSec: 300,
+  });
   await ensureStatusTable(o.clients.dynamodb, name);
   const map = join(BENCH_DIR, `${name}-buckets.json`);
   writeFileSync(
@@ -110,6 +116,7 @@ async function measure(
     Promise.all(workers.map((w) => w.exited)),
     sleepUntil(performance.now() + 30_000),
   ]);
+  keepWorkerLogs(workers, table);
   const status = await checkStatusTable(
     o.clients.dynamodb,
     table,
@@ -118,6 +125,8 @@ async function measure(
   );
   return {
     seconds: copies.seconds,
+    jobsenderSeconds: copies.jobsenderSeconds,
+    firstCopySeconds: copies.firstCopySeconds,
     objectsCopied: copies.copied,
     jobsSent: copies.jobsSent,
     errorLines: workers.flatMap((w) => w.lines).filter((l) => l.line.level === "error").length,
@@ -128,4 +137,18 @@ async function measure(
     status,
     workerSettings: workers[0]?.lines.find((l) => l.line.message === "worker started")?.line ?? {},
   };
+}
+
+/**
+ * With `BENCH_WORKER_LOG_DIR` set, each worker's JSON lines (with the time each arrived here)
+ * go to `<dir>/<table>-worker-<n>.jsonl`, for a timeline of one run.
+ */
+function keepWorkerLogs(workers: readonly Program[], table: string): void {
+  const dir = process.env.BENCH_WORKER_LOG_DIR;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  for (const [n, w] of workers.entries()) {
+    const lines = w.lines.map((l) => JSON.stringify({ at: l.at, ...l.line }));
+    writeFileSync(join(dir, `${table}-worker-${n}.jsonl`), `${lines.join("\n")}\n`);
+  }
 }

@@ -37,13 +37,20 @@ export interface Program {
   kill(hard?: boolean): void;
 }
 
-/** Starts `node dist/<program>.mjs …args` with `env` added to this process's. */
+/**
+ * Starts `node dist/<program>.mjs …args` with `env` added to this process's. With
+ * `BENCH_CPU_PROF_DIR` set, every worker writes a V8 CPU profile there when it exits (open it
+ * in Chrome DevTools or speedscope).
+ */
 export function startProgram(
   program: "worker" | "jobsender",
   args: readonly string[],
   env: Record<string, string>,
 ): Program {
-  return startCommand([process.execPath, join(DIST, `${program}.mjs`), ...args], env);
+  const profileDir = process.env.BENCH_CPU_PROF_DIR;
+  const profile =
+    program === "worker" && profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  return startCommand([process.execPath, ...profile, join(DIST, `${program}.mjs`), ...args], env);
 }
 
 /** Starts any command; JSON lines of its stdout and stderr are collected. `drop`: variables to leave out. */

@@ -22,6 +22,9 @@ export interface RunResult {
   readonly timedCpuSeconds?: number;
   /** Ours only: {@link timedCpuSeconds} per object, ms. */
   readonly cpuMsPerObject?: number;
+  /** Ours only: jobsender start → its exit, and → the first object copied. */
+  readonly jobsenderSeconds?: number;
+  readonly firstCopySeconds?: number;
   /** Ours only: the status table's time (jobsender start → latest `endTime`), the cross-check. */
   readonly statusTableSeconds?: number;
   /** Ours only: the ini it ran with (the variant's, local-stack keys added). */

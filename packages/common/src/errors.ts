@@ -162,13 +162,16 @@ export type AwsErrorKind =
   /** An SSM parameter that does not exist. */
   | "parameter-missing"
   /** The service does not know the operation (emulators, some regions). */
-  | "operation-unsupported";
+  | "operation-unsupported"
+  /** A completion naming a part the upload does not have, or with another ETag. */
+  | "invalid-part";
 
 const KIND_NAMES: Record<AwsErrorKind, ReadonlySet<string>> = {
   "precondition-failed": new Set(["PreconditionFailed"]),
   "upload-gone": new Set(["NoSuchUpload", "NoSuchKey"]),
   "credentials-rejected": new Set(["InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"]),
   "parameter-missing": new Set(["ParameterNotFound"]),
+  "invalid-part": new Set(["InvalidPart", "InvalidPartOrder"]),
   "operation-unsupported": new Set([
     "InvalidAction",
     "UnsupportedOperation",

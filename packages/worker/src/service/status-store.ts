@@ -30,7 +30,7 @@ import {
 export type { PartsProgress, StartResult, StatusItem } from "./status-item.js";
 
 /** The least lease time left for a `done` to go into a batch (see {@link StatusStore.done}). */
-const BATCH_LEASE_MARGIN_MS = 60_000;
+const BATCH_LEASE_MARGIN_MS = 10_000;
 
 /** Start writes refused while the read then finds the lease free (it ended in between). */
 const START_TRIES = 3;
@@ -148,8 +148,8 @@ export class StatusStore {
   /**
    * Records a successful copy; drops the lease and the binding. False when refused. With
    * `held` (the item as this attempt's start wrote it, and when that lease ends), a single-PUT
-   * copy's record goes into a batch if the lease has at least half its time and a minute left
-   * (lease expiries compare worker clocks: the minute covers their skew).
+   * copy's record goes into a batch if the lease has at least half its time and 10 s left
+   * (lease expiries compare worker clocks; EC2's time sync keeps them within milliseconds).
    */
   async done(
     job: CopyJob,

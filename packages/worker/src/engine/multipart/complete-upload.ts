@@ -19,27 +19,77 @@ const COMPLETE_ROUNDS = 3;
 type ListedPart = { readonly size: number; readonly etag: string };
 
 /**
- * Lists the upload's parts from S3, re-sends any that are missing or differ, completes with
- * the parts S3 reports, then checks the finished object: size, and ETag equal to the composite
- * of the part MD5s (HeadObject: CompleteMultipartUpload's own answer is empty on Ceph).
+ * Completes the upload and checks the finished object: its ETag must be the composite of the
+ * part MD5s, and its size the source's.
+ *
+ * Across a long-haul link every request costs a round trip, so the success path makes as few
+ * as it can: when this copy knows every part's ETag (sent now, or listed when it resumed), it
+ * completes with them at once; S3 checks each part against its ETag and answers InvalidPart
+ * if one is missing or differs. Only then are the parts listed, the missing or different ones
+ * re-sent, and the completion made with the parts S3 lists. The completion's own ETag, when
+ * S3 gives one and ETags are MD5s, proves the object is exactly those parts (each checked for
+ * its size and MD5 when sent or listed); otherwise (Ceph answers an empty ETag, SSE-KMS) a
+ * HeadObject checks size and ETag.
  */
 export async function completeVerified(
   target: PartTarget,
   layout: PartLayout,
   source: SourceObject,
   sent: Map<number, string>,
+  reused: ReadonlyMap<number, string>,
   ctx: CopyContext,
 ): Promise<{ etag: string; resent: number[] }> {
-  const { listed, resent } = await ensureEveryPart(target, layout, sent, ctx);
-  const partEtags = layout.parts.map((spec) => listed.get(spec.partNumber)?.etag ?? "");
-  // A stale attempt (its lease taken over while it was frozen or cut off) stops here.
-  await ctx.ledger?.confirm(ctx.signal);
-  await completeUpload(target, layout, partEtags, ctx);
-  const etag = await checkCompletedObject(target, source, compositeEtag(partEtags), ctx);
+  const known = layout.parts.map(
+    (spec) => sent.get(spec.partNumber) ?? reused.get(spec.partNumber) ?? "",
+  );
+  let resent: number[] = [];
+  let completed: CompletedEtag = known.every((etag) => etag !== "")
+    ? await confirmAndComplete(target, layout, known, ctx, true)
+    : "invalid-part";
+  let partEtags = known;
+  if (completed === "invalid-part") {
+    const ensured = await ensureEveryPart(target, layout, sent, ctx);
+    resent = ensured.resent;
+    partEtags = layout.parts.map((spec) => ensured.listed.get(spec.partNumber)?.etag ?? "");
+    completed = await confirmAndComplete(target, layout, partEtags, ctx, false);
+  }
+  const expected = compositeEtag(partEtags);
+  const etag =
+    completed === expected && destinationEtagsAreMd5(ctx.deps.options)
+      ? completed
+      : await checkCompletedObject(target, source, expected, ctx);
   if (layout.origin === "mirror" && etag !== source.etag) {
     await explainMirrorMismatch(target, layout, source, etag, ctx);
   }
   return { etag, resent };
+}
+
+/** The completion's ETag ("" when S3 gives none), or `invalid-part` (only when allowed). */
+type CompletedEtag = string;
+
+/** The lease confirmed, then the completion (see {@link completeUpload}). */
+async function confirmAndComplete(
+  target: PartTarget,
+  layout: PartLayout,
+  partEtags: readonly string[],
+  ctx: CopyContext,
+  invalidPartAllowed: boolean,
+): Promise<CompletedEtag> {
+  // A stale attempt (its lease taken over while it was frozen or cut off) stops here.
+  await ctx.ledger?.confirm(ctx.signal);
+  try {
+    return await completeUpload(target, layout, partEtags, ctx);
+  } catch (err) {
+    if (invalidPartAllowed && awsErrorIs(err, "invalid-part")) {
+      ctx.deps.logger.warn("completion refused a part; listing the parts", {
+        dstKey: target.job.dstKey,
+        uploadId: target.uploadId,
+        error: err,
+      });
+      return "invalid-part";
+    }
+    throw err;
+  }
 }
 
 /**
@@ -87,16 +137,20 @@ function partIsThere(
   return got !== undefined && got.size === spec.size && (ours === undefined || ours === got.etag);
 }
 
-/** CompleteMultipartUpload with the listed parts; an upload already completed is no error. */
+/**
+ * CompleteMultipartUpload with these part ETags; returns the object's ETag as S3 answers it
+ * ("" when it gives none). An upload already completed is no error ("": the object check that
+ * follows decides).
+ */
 async function completeUpload(
   target: PartTarget,
   layout: PartLayout,
   partEtags: readonly string[],
   ctx: CopyContext,
-): Promise<void> {
+): Promise<string> {
   const { job, uploadId } = target;
   try {
-    await ctx.deps.destination.send(
+    const out = await ctx.deps.destination.send(
       new CompleteMultipartUploadCommand({
         Bucket: job.dstBucket,
         Key: job.dstKey,
@@ -110,6 +164,7 @@ async function completeUpload(
       }),
       { abortSignal: ctx.signal },
     );
+    return unquote(out.ETag);
   } catch (err) {
     // A duplicate delivery of this job may have completed the same upload first: the object
     // check that follows decides whether that is our object.
@@ -118,6 +173,7 @@ async function completeUpload(
       dstKey: job.dstKey,
       uploadId,
     });
+    return "";
   }
 }
 

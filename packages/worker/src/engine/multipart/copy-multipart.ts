@@ -63,7 +63,14 @@ async function copyOnce(
   try {
     const missing = layout.parts.filter((p) => !upload.reused.has(p.partNumber));
     const sent = await uploadParts(target, missing, partsCtx);
-    const { etag, resent } = await completeVerified(target, layout, source, sent, partsCtx);
+    const { etag, resent } = await completeVerified(
+      target,
+      layout,
+      source,
+      sent,
+      upload.reused,
+      partsCtx,
+    );
     const uploaded = [...sent.keys(), ...resent];
     return {
       method: "multipart",
