@@ -22,6 +22,7 @@ export {
 } from "./engine/transfer/upload-ledger.js";
 export { leanPaths } from "./lean-s3/lean-s3.js";
 export { InstanceMetadata, watchSpotInterruption } from "./service/instance-metadata.js";
+export { LeanDynamoDb } from "./service/lean-dynamodb.js";
 export { MessageProcessor, type ProcessorDeps } from "./service/message-processor.js";
 export { PollLoop, type PollLoopOptions } from "./service/poll-loop.js";
 export { SqsBatcher } from "./service/sqs-batcher.js";

@@ -26,6 +26,7 @@ import {
 import { Md5Threads } from "./engine/hashing/md5-threads.js";
 import { ConnectionPool } from "./engine/transfer/connection-pool.js";
 import { InstanceMetadata, watchSpotInterruption } from "./service/instance-metadata.js";
+import { LeanDynamoDb } from "./service/lean-dynamodb.js";
 import { MessageProcessor } from "./service/message-processor.js";
 import { PollLoop } from "./service/poll-loop.js";
 import { checkQueueAndTable, type QueueInfo } from "./service/queue-check.js";
@@ -210,7 +211,7 @@ function pollLoop(
     config.tableName,
     workerId,
     config.getObjectWithVersionId,
-    true,
+    { batched: true, updates: new LeanDynamoDb(clients.dynamodb) },
   );
   const processor = new MessageProcessor({
     settle: parts.settle,

@@ -7,6 +7,7 @@ import {
 import { type CopyJob, STATUS_TABLE, statusItemId } from "@s3-migration/common";
 import type { CopyResult } from "../engine/transfer/copy-types.js";
 import { LeaseLostError, type UploadBinding } from "../engine/transfer/upload-ledger.js";
+import type { LeanDynamoDb } from "./lean-dynamodb.js";
 import { StatusBatch } from "./status-batch.js";
 import {
   bindingOf,
@@ -54,24 +55,27 @@ export class StatusStore {
   readonly #workerId: string;
   readonly #versioned: boolean;
   readonly #batch: StatusBatch | undefined;
+  readonly #lean: LeanDynamoDb | undefined;
 
   /**
    * @param versioned - key items by source version too (`GetObjectWithVersionId`: each version
    *   copied is its own object); otherwise one item per key, with the version as an attribute.
-   * @param batched - write the `done` of single-PUT copies in batches (see {@link done}).
+   * @param lean.batched - write the `done` of single-PUT copies in batches (see {@link done}).
+   * @param lean.updates - send UpdateItem without the SDK's middleware (see {@link LeanDynamoDb}).
    */
   constructor(
     db: DynamoSend,
     table: string,
     workerId: string,
     versioned: boolean,
-    batched = false,
+    lean: { readonly batched?: boolean; readonly updates?: LeanDynamoDb } = {},
   ) {
     this.#db = db;
     this.#table = table;
     this.#workerId = workerId;
     this.#versioned = versioned;
-    this.#batch = batched ? new StatusBatch(db, table) : undefined;
+    this.#batch = lean.batched ? new StatusBatch(db, table) : undefined;
+    this.#lean = lean.updates;
   }
 
   /**
@@ -201,19 +205,19 @@ export class StatusStore {
     signal?: AbortSignal,
     allNew = false,
   ): Promise<Item | undefined> {
+    const input = {
+      TableName: this.#table,
+      Key: this.#key(job),
+      UpdateExpression: write.update,
+      ConditionExpression: write.condition,
+      ExpressionAttributeNames: write.names,
+      ExpressionAttributeValues: write.values,
+      ...(allNew ? { ReturnValues: "ALL_NEW" as const } : {}),
+    };
     try {
-      const out = await this.#db.send(
-        new UpdateItemCommand({
-          TableName: this.#table,
-          Key: this.#key(job),
-          UpdateExpression: write.update,
-          ConditionExpression: write.condition,
-          ExpressionAttributeNames: write.names,
-          ExpressionAttributeValues: write.values,
-          ...(allNew ? { ReturnValues: "ALL_NEW" as const } : {}),
-        }),
-        { abortSignal: signal },
-      );
+      const out =
+        (await this.#lean?.updateItem(input, signal)) ??
+        (await this.#db.send(new UpdateItemCommand(input), { abortSignal: signal }));
       return out.Attributes ?? {};
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return undefined;

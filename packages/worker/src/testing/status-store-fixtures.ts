@@ -43,5 +43,5 @@ export const T0 = Date.parse("2026-01-01T12:00:00.000Z");
 /** A StatusStore of "worker-1" over an empty in-memory table "status". */
 export function storeOnFakeTable(batched = false) {
   const db = new FakeDynamoDb();
-  return { db, store: new StatusStore(db, "status", "worker-1", false, batched) };
+  return { db, store: new StatusStore(db, "status", "worker-1", false, { batched }) };
 }
