@@ -8,6 +8,7 @@
  * messages of an earlier run (visible or in flight; `--force` sends anyway); 2 bad
  * configuration, bucket map or ignore list (nothing sent); 1 any other failure.
  */
+
 import { parseArgs } from "node:util";
 import { GetQueueUrlCommand } from "@aws-sdk/client-sqs";
 import {
@@ -26,6 +27,7 @@ import {
   loadConfig,
   loadCredentials,
 } from "@s3-migration/common";
+import { checkRoleSideRegions } from "./bucket-regions.js";
 import { createDiffStats } from "./diff-listings.js";
 import { JobSender } from "./enqueue-jobs.js";
 import { compileIgnoreList, type IgnoreMatcher, loadIgnoreList } from "./ignore-list.js";
@@ -68,6 +70,12 @@ async function run(config: Config, args: Args, logger: Logger): Promise<number> 
   const ignore = compileIgnoreList(await loadIgnoreList(config.ignoreList));
   const clients = createClients(config, await loadCredentials(config.credentialsParameter, ssm));
   try {
+    const roleSide = clients.sides.source === "instance-role" ? "source" : "destination";
+    await checkRoleSideRegions(mappings, {
+      side: roleSide,
+      s3: roleSide === "source" ? clients.sourceS3 : clients.destinationS3,
+      region: config.region,
+    });
     const { QueueUrl } = await clients.sqs.send(
       new GetQueueUrlCommand({ QueueName: config.queueName }),
     );
