@@ -150,5 +150,6 @@ function keepWorkerLogs(workers: readonly Program[], table: string): void {
   for (const [n, w] of workers.entries()) {
     const lines = w.lines.map((l) => JSON.stringify({ at: l.at, ...l.line }));
     writeFileSync(join(dir, `${table}-worker-${n}.jsonl`), `${lines.join("\n")}\n`);
+    writeFileSync(join(dir, `${table}-worker-${n}.stderr`), w.stderr());
   }
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { GetObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
 import { type CopyJob, RetryableError } from "@s3-migration/common";
 import pLimit from "p-limit";
@@ -19,6 +20,9 @@ export interface PartTarget {
   readonly partSize: number;
 }
 
+/** Abort listeners one part in flight may hang on its object's signal at once. */
+const LISTENERS_PER_PART = 4;
+
 /**
  * Copies `parts` into the upload, each on one of the worker's connections (at most `MaxThread`
  * of this object at once when set): each part is a ranged GET into a part
@@ -36,11 +40,14 @@ export async function uploadParts(
 ): Promise<Map<number, string>> {
   const { options, connections } = ctx.deps;
   // MaxThread caps this object; unset, it may queue as many parts as there are connections.
-  const limit = pLimit(options.maxThread ?? connections?.capacity ?? parts.length);
+  const limit = pLimit(options.maxThread ?? connections?.capacity ?? Math.max(1, parts.length));
   const viaPool = <T>(request: () => Promise<T>) =>
     connections ? connections.run(request) : request();
   const cancel = new AbortController();
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, cancel.signal]) : cancel.signal;
+  // Every part in flight hangs a few abort listeners on it (the SDK's retry and HTTP handler,
+  // a wait for budget or bandwidth): dozens at once are expected, not a leak.
+  setMaxListeners(LISTENERS_PER_PART * limit.concurrency + 16, signal);
   const etags = new Map<number, string>();
   let firstError: unknown;
   await Promise.all(
