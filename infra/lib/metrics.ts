@@ -1,6 +1,10 @@
 import { Duration } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
-import { AGENT_NAMESPACE, hostDimensions } from "./host/cloudwatch-agent.js";
+import {
+  AGENT_NAMESPACE,
+  hostDimensions,
+  PROCESS_COUNT_MEASUREMENT,
+} from "./host/cloudwatch-agent.js";
 
 /**
  * Namespace of the worker's EMF lines (packages/worker/src/throughput-metrics.ts; no dimensions,
@@ -43,6 +47,9 @@ export function logLineMetric(
   });
 }
 
+/** The agent's count of a program's processes (procstat `pid_count`; see cloudwatch-agent.ts). */
+export const PROCESS_COUNT_METRIC = `procstat_lookup_${PROCESS_COUNT_MEASUREMENT}` as const;
+
 /** A CloudWatch agent host metric of one role (all its instances share the series). */
 export function hostMetric(
   stackName: string,
@@ -51,7 +58,8 @@ export function hostMetric(
     | "mem_used_percent"
     | "disk_used_percent"
     | "netstat_tcp_established"
-    | "netstat_tcp_time_wait",
+    | "netstat_tcp_time_wait"
+    | typeof PROCESS_COUNT_METRIC,
   statistic: string,
 ): cloudwatch.Metric {
   return new cloudwatch.Metric({
@@ -86,5 +94,27 @@ export function groupMetric(groupName: string, name: string): cloudwatch.Metric 
     dimensionsMap: { AutoScalingGroupName: groupName },
     statistic: "Maximum",
     period: Duration.minutes(1),
+  });
+}
+
+/**
+ * 1 for a minute in which the worker group had instances in service and not one worker process
+ * ran, else 0. The worker writes no metric while idle, so the signal is the agent's process
+ * count, sent every minute by every running agent (0 when no worker runs). `FILL(…, 0)` turns a
+ * minute without any count (no agent running, or none installed) into 0 workers; the group's
+ * in-service count comes every minute from its group metrics.
+ */
+export function fleetWithoutWorkers(
+  stackName: string,
+  groupName: string,
+): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    expression: "IF(FILL(inService, 0) > 0 AND FILL(workers, 0) == 0, 1, 0)",
+    usingMetrics: {
+      inService: groupMetric(groupName, "GroupInServiceInstances"),
+      workers: hostMetric(stackName, "worker", PROCESS_COUNT_METRIC, "Maximum"),
+    },
+    period: Duration.minutes(1),
+    label: "Instances in service, no worker process",
   });
 }

@@ -6,6 +6,7 @@ import {
 } from "@s3-migration/common";
 import {
   checkHostsAndNetwork,
+  checkKmsKeys,
   checkListsAndEventSource,
   checkNames,
   checkNumbers,
@@ -43,9 +44,9 @@ export interface MigrationSettings {
   readonly bucketMapParameterName?: string;
   /** Name of the credentials SecureString created by hand. @default "s3_migration_credentials" */
   readonly credentialsParameterName?: string;
-  /** KMS key of the credentials SecureString. @default undefined (the account's `aws/ssm` key) */
+  /** KMS key ARN of the credentials SecureString (stack's partition and region). @default undefined (the account's `aws/ssm` key) */
   readonly credentialsKmsKeyArn?: string;
-  /** KMS keys of the buckets on the instance role's side (SSE-KMS with a customer key). @default [] */
+  /** KMS key ARNs of the buckets on the instance role's side (SSE-KMS with a customer key; stack's partition). @default [] */
   readonly bucketKmsKeyArns?: readonly string[];
   /** Queue visibility timeout; the worker extends it every third of this. @default 300 */
   readonly visibilityTimeoutSeconds?: number;
@@ -73,7 +74,7 @@ export interface MigrationSettings {
   readonly jobsenderEnabled?: boolean;
   /** Jobsender instance type. @default "t3.small" */
   readonly jobsenderInstanceType?: string;
-  /** systemd `OnCalendar=` expression of the jobsender timer. @default "hourly" */
+  /** systemd `OnCalendar=` expression of the jobsender timer (not EventBridge `rate()`/`cron()`). @default "hourly" */
   readonly jobsenderSchedule?: string;
   /** Jobsender ignore patterns (`bucket/key` with `*` and `?`), deployed as `s3_migration_ignore_list.txt`. @default [] */
   readonly ignorePatterns?: readonly string[];
@@ -85,7 +86,7 @@ export interface MigrationSettings {
   readonly workerErrorThreshold?: number;
   /** Retention of the application log groups, days. @default 30 */
   readonly logRetentionDays?: number;
-  /** Node.js major version installed from the Amazon Linux 2023 repository. @default 22 */
+  /** Node.js major version installed from the Amazon Linux 2023 repository: 20, 22 or 24. @default 22 */
   readonly nodejsMajorVersion?: number;
   /** VPC CIDR. @default "10.80.0.0/16" */
   readonly vpcCidr?: string;
@@ -140,6 +141,15 @@ export const DEFAULT_SETTINGS = {
 
 export { LOG_RETENTION_DAYS } from "./settings-checks.js";
 
+/** What the settings are checked against besides themselves. */
+export interface SettingsEnvironment {
+  /**
+   * The stack's region when known at synth (`env` given), for the KMS keys' partition and region.
+   * @default undefined (environment-agnostic: the KMS key ARNs' format and consistency only)
+   */
+  readonly region?: string;
+}
+
 /**
  * Applies the defaults and validates every setting, collecting all problems. The bucket map is
  * checked with the project's own `parseBucketMap`, so synth fails with the same messages the
@@ -147,7 +157,10 @@ export { LOG_RETENTION_DAYS } from "./settings-checks.js";
  *
  * @throws ConfigError listing every problem.
  */
-export function resolveSettings(input: MigrationSettings): ResolvedSettings {
+export function resolveSettings(
+  input: MigrationSettings,
+  environment: SettingsEnvironment = {},
+): ResolvedSettings {
   const s = { ...DEFAULT_SETTINGS, ...dropUndefined(input) } as Omit<ResolvedSettings, "bucketMap">;
   const problems: ConfigProblem[] = [];
   const bad: ReportProblem = (key, value, expected) => {
@@ -156,6 +169,7 @@ export function resolveSettings(input: MigrationSettings): ResolvedSettings {
   // In this order: it is the order of the problems listed in the ConfigError.
   checkNames(s, bad);
   checkNumbers(s, bad);
+  checkKmsKeys(s, bad, environment.region);
   checkHostsAndNetwork(s, bad);
   checkListsAndEventSource(s, bad);
   const bucketMap = parseBucketMapSetting(s.bucketMapJson, bad, problems);

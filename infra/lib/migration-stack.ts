@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { Annotations, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { Annotations, Duration, RemovalPolicy, Stack, type StackProps, Token } from "aws-cdk-lib";
 import type * as iam from "aws-cdk-lib/aws-iam";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
@@ -11,6 +11,7 @@ import {
   roleSideScopes,
   workerS3Statements,
 } from "./bucket-grants.js";
+import { appLogGroupName } from "./constructs/app-host-template.js";
 import { CodeDelivery } from "./constructs/code-delivery.js";
 import { CopyWorkers, type CopyWorkersProps } from "./constructs/copy-workers.js";
 import { JobQueue } from "./constructs/job-queue.js";
@@ -48,10 +49,8 @@ type SharedHostProps = Pick<
   | "deployBucketName"
   | "nodejsMajorVersion"
   | "rootVolumeGiB"
+  | "parameterArns"
 >;
-
-/** The stack's log groups are `<prefix>/worker` and `<prefix>/jobsender`. */
-const logPrefix = (s: ResolvedSettings): string => `/s3-migration/${s.tableQueueName}`;
 
 /**
  * Everything one migration needs, in the account and region it is deployed to (aws or aws-cn):
@@ -73,7 +72,10 @@ export class MigrationStack extends Stack {
 
   constructor(scope: Construct, id: string, props: MigrationStackProps) {
     super(scope, id, props);
-    const s = resolveSettings(props.settings);
+    // The region is a token unless the app gives an env: then the KMS keys get the format checks only.
+    const s = resolveSettings(props.settings, {
+      region: Token.isUnresolved(this.region) ? undefined : this.region,
+    });
     this.settings = s;
     const appIni = buildAppIni(s, (w) => Annotations.of(this).addWarningV2("s3mig:appSettings", w));
     const removalPolicy = s.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
@@ -129,6 +131,10 @@ export class MigrationStack extends Stack {
       deployBucketName: this.codeDelivery.bucket.bucketName,
       nodejsMajorVersion: s.nodejsMajorVersion,
       rootVolumeGiB: s.rootVolumeGiB,
+      parameterArns: [
+        this.parameters.bucketMap.parameterArn,
+        this.parameters.credentials.parameterArn,
+      ],
     };
   }
 
@@ -136,7 +142,7 @@ export class MigrationStack extends Stack {
     const s = this.settings;
     const workers = new CopyWorkers(this, "Workers", {
       ...host,
-      logGroupName: `${logPrefix(s)}/worker`,
+      logGroupName: appLogGroupName(s.tableQueueName, "worker"),
       queue: this.jobQueue.queue,
       instanceTypes: s.workerInstanceTypes,
       minCapacity: s.minCapacity,
@@ -165,7 +171,7 @@ export class MigrationStack extends Stack {
     if (!(s.jobsenderEnabled && jobsenderBundled)) return undefined;
     const jobsender = new JobsenderHost(this, "Jobsender", {
       ...host,
-      logGroupName: `${logPrefix(s)}/jobsender`,
+      logGroupName: appLogGroupName(s.tableQueueName, "jobsender"),
       instanceType: s.jobsenderInstanceType,
       schedule: s.jobsenderSchedule,
     });

@@ -40,7 +40,7 @@ function acknowledgeInstanceRoles(stack: MigrationStack): void {
     ack(
       role,
       "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]",
-      "SSM Agent's own permissions (Run Command, Session Manager): how operators reach hosts without SSH or inbound ports. AWS maintains the action list.",
+      "SSM Agent's own permissions (Run Command, Session Manager): how operators reach hosts without SSH or inbound ports; AWS maintains the action list. Its ssm:GetParameter(s) on * is cut down by the role's explicit Deny (ReadOnlyOwnParameters) to the bucket-map and credentials parameters.",
     );
     ack(
       role,

@@ -4,7 +4,9 @@ import {
   type ConfigProblem,
   parseBucketMap,
 } from "@s3-migration/common";
+import { kmsKeyProblems } from "./kms-key-arns.js";
 import type { ResolvedSettings, ScaleStep } from "./migration-settings.js";
+import { onCalendarProblem } from "./on-calendar.js";
 
 // The checks behind resolveSettings, one group of settings each. Each reports through `bad`
 // and goes on, so one ConfigError lists every problem.
@@ -20,6 +22,13 @@ export const LOG_RETENTION_DAYS: readonly number[] = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
   3653,
 ];
+
+/**
+ * The Node.js majors Amazon Linux 2023 ships as `nodejs<N>` packages (binary `/usr/bin/node-<N>`,
+ * which the hosts install and run). 18 is not one: it is the unversioned `nodejs` package, past its
+ * end of life, and below the bundle's Node 20 target.
+ */
+export const NODEJS_MAJOR_VERSIONS: readonly number[] = [20, 22, 24];
 
 const NAME = /^[A-Za-z0-9_-]{3,76}$/;
 const SSM_NAME = /^[A-Za-z0-9_.\-/]{1,1011}$/;
@@ -76,7 +85,34 @@ export function checkNumbers(s: Unchecked, bad: ReportProblem): void {
   checkInt(bad, "workerErrorThreshold", s.workerErrorThreshold, 1, 1_000_000);
   if (!LOG_RETENTION_DAYS.includes(s.logRetentionDays))
     bad("logRetentionDays", s.logRetentionDays, `one of ${LOG_RETENTION_DAYS.join(", ")}`);
-  checkInt(bad, "nodejsMajorVersion", s.nodejsMajorVersion, 20, 99);
+  if (!NODEJS_MAJOR_VERSIONS.includes(s.nodejsMajorVersion))
+    bad(
+      "nodejsMajorVersion",
+      s.nodejsMajorVersion,
+      `one of ${NODEJS_MAJOR_VERSIONS.join(", ")} (the Amazon Linux 2023 packages ${NODEJS_MAJOR_VERSIONS.map((v) => `nodejs${v}`).join(", ")})`,
+    );
+}
+
+/**
+ * The KMS key ARNs, against the stack's partition (see `kms-key-arns.ts`).
+ *
+ * @param stackRegion - the stack's region when known at synth; undefined for an
+ *   environment-agnostic stack (format and consistency checks only).
+ */
+export function checkKmsKeys(
+  s: Unchecked,
+  bad: ReportProblem,
+  stackRegion: string | undefined,
+): void {
+  const credentials = s.credentialsKmsKeyArn;
+  kmsKeyProblems(
+    [
+      ...(credentials === undefined ? [] : [{ key: "credentialsKmsKeyArn", value: credentials }]),
+      ...s.bucketKmsKeyArns.map((value) => ({ key: "bucketKmsKeyArns", value })),
+    ],
+    stackRegion,
+    bad,
+  );
 }
 
 /** Instance types, the jobsender schedule, the VPC CIDR and the scale-out steps. */
@@ -98,11 +134,12 @@ export function checkHostsAndNetwork(s: Unchecked, bad: ReportProblem): void {
     bad("jobsenderInstanceType", s.jobsenderInstanceType, "an instance type, e.g. t3.small");
   const arm = armTypeProblem(s.jobsenderInstanceType);
   if (arm !== undefined) bad("jobsenderInstanceType", s.jobsenderInstanceType, arm);
-  if (!/^[A-Za-z0-9 *:/,.~-]+$/.test(s.jobsenderSchedule))
+  const schedule = onCalendarProblem(s.jobsenderSchedule);
+  if (schedule !== undefined)
     bad(
       "jobsenderSchedule",
       s.jobsenderSchedule,
-      "a systemd OnCalendar expression, e.g. hourly or *-*-* 02:00:00",
+      `a systemd OnCalendar expression (the jobsender runs from a systemd timer), e.g. hourly, *-*-* 02:00:00, Mon..Fri 06:00 or *:0/30; here: ${schedule}`,
     );
   if (!/^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|2[0-4])$/.test(s.vpcCidr))
     bad("vpcCidr", s.vpcCidr, "an IPv4 CIDR from /16 to /24");

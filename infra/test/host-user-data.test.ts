@@ -1,25 +1,26 @@
 import type { CfnElement } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
+import { hostUserData, writtenFile } from "./host-files.js";
 import { buildStack } from "./stack-fixture.js";
-import { userDataByTemplate } from "./template-text.js";
 
-/** The text between `cat > <path> <<'S3MIG_EOF'` and its delimiter. */
-function writtenFile(script: string, path: string): string {
-  const start = script.indexOf(`cat > ${path} <<'S3MIG_EOF'\n`);
-  expect(start, `user data writes ${path}`).toBeGreaterThanOrEqual(0);
-  const body = script.slice(script.indexOf("\n", start) + 1);
-  return body.slice(0, body.indexOf("\nS3MIG_EOF"));
+/** The script's commands: no comments, no heredoc bodies, no `mkdir -p` of a file's folder. */
+function commands(script: string): string[] {
+  const out: string[] = [];
+  let inHeredoc = false;
+  for (const line of script.split("\n")) {
+    if (inHeredoc) inHeredoc = line !== "S3MIG_EOF";
+    else if (!line.startsWith("#") && !line.startsWith('mkdir -p "$(dirname ')) out.push(line);
+    if (line.endsWith("<<'S3MIG_EOF'")) inHeredoc = true;
+  }
+  return out.filter((l) => l.trim() !== "");
 }
 
 describe("worker and jobsender user data", () => {
   const stack = buildStack({ jobsenderSchedule: "*-*-* 02:00:00" });
-  const template = Template.fromStack(stack);
-  const scripts = userDataByTemplate(template);
   const idOf = (c: { node: { defaultChild?: unknown } }) =>
     stack.getLogicalId(c.node.defaultChild as CfnElement);
-  const worker = scripts[idOf(stack.workers.host.launchTemplate)] ?? "";
-  const jobsender = scripts[stack.jobsender ? idOf(stack.jobsender.host.launchTemplate) : ""] ?? "";
+  const { worker, jobsender } = hostUserData(stack);
+  const agentFile = "/opt/aws/amazon-cloudwatch-agent/etc/s3-migration.json";
   const region = "{Ref:AWS::Region}";
   const deployBucket = `{Ref:${idOf(stack.codeDelivery.bucket)}}`;
 
@@ -33,8 +34,30 @@ describe("worker and jobsender user data", () => {
     }
   });
 
-  it("installs Node.js 22, the CloudWatch agent and logrotate from the distribution", () => {
-    expect(worker).toMatch(/dnf install -y nodejs22 amazon-cloudwatch-agent logrotate/);
+  it("installs and starts the CloudWatch agent before anything else can fail", () => {
+    for (const script of [worker, jobsender]) {
+      const all = commands(script);
+      const started = all.findIndex((c) =>
+        c.includes("amazon-cloudwatch-agent-ctl -a fetch-config"),
+      );
+      expect(all.slice(0, started + 1)).toEqual([
+        "set -euxo pipefail",
+        expect.stringMatching(/^retry\(\) \{/),
+        "retry dnf install -y amazon-cloudwatch-agent",
+        `cat > ${agentFile} <<'S3MIG_EOF'`,
+        `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${agentFile}`,
+      ]);
+    }
+  });
+
+  it("then installs Node.js 22 and logrotate from the distribution", () => {
+    expect(commands(worker)).toContain("retry dnf install -y nodejs22 logrotate");
+  });
+
+  it("checks the size of the application logs every hour (logrotate timer drop-in)", () => {
+    expect(writtenFile(worker, "/etc/systemd/system/logrotate.timer.d/s3-migration.conf")).toBe(
+      "[Timer]\nOnCalendar=\nOnCalendar=hourly",
+    );
   });
 
   it("fetches the bundle and config from the deploy bucket's app/ prefix in the stack's region", () => {
@@ -81,15 +104,12 @@ describe("worker and jobsender user data", () => {
     expect(jobsender).toContain("systemctl enable --now s3-migration-jobsender.timer");
   });
 
-  it("configures the CloudWatch agent: app log to its log group, memory, disk and TCP metrics", () => {
+  it("configures the CloudWatch agent: app and boot logs to the log group, host metrics", () => {
     const config = JSON.parse(
-      writtenFile(worker, "/opt/aws/amazon-cloudwatch-agent/etc/s3-migration.json").replace(
-        /"\{Ref:([^}]+)\}"/g,
-        '"REF:$1"',
-      ),
+      writtenFile(worker, agentFile).replace(/"\{Ref:([^}]+)\}"/g, '"REF:$1"'),
     );
     const metrics = config.metrics.metrics_collected;
-    expect(Object.keys(metrics).sort()).toEqual(["disk", "mem", "netstat"]);
+    expect(Object.keys(metrics).sort()).toEqual(["disk", "mem", "netstat", "procstat"]);
     expect(metrics.netstat.measurement).toEqual(["tcp_established", "tcp_time_wait"]);
     expect(metrics.mem.append_dimensions).toEqual({ StackName: "Test", Role: "worker" });
     expect(config.logs.logs_collected.files.collect_list[0]).toEqual({
@@ -97,5 +117,33 @@ describe("worker and jobsender user data", () => {
       log_group_name: `REF:${idOf(stack.workers.logGroup)}`,
       log_stream_name: "{instance_id}",
     });
+    expect(config.logs.logs_collected.files.collect_list[1]).toEqual({
+      file_path: "/var/log/cloud-init-output.log",
+      log_group_name: `REF:${idOf(stack.workers.logGroup)}`,
+      log_stream_name: "{instance_id}/boot",
+    });
+  });
+
+  it("counts the program's processes with procstat, matching the unit's command line only", () => {
+    for (const [script, role] of [
+      [worker, "worker"],
+      [jobsender, "jobsender"],
+    ] as const) {
+      const [procstat] = JSON.parse(writtenFile(script, agentFile)).metrics.metrics_collected
+        .procstat;
+      const unit = writtenFile(script, `/etc/systemd/system/s3-migration-${role}.service`);
+      const execStart = /^ExecStart=(.*)$/m.exec(unit)?.[1] ?? "";
+      const pattern = new RegExp(procstat.pattern);
+      expect(procstat.measurement).toEqual(["pid_count"]);
+      expect(procstat.append_dimensions).toEqual({ StackName: "Test", Role: role });
+      expect(pattern.test(execStart), `${procstat.pattern} matches ${execStart}`).toBe(true);
+      for (const other of [
+        "/usr/local/bin/s3-migration-fetch",
+        `/usr/bin/node-22 /opt/s3-migration/app/${role === "worker" ? "jobsender" : "worker"}.mjs`,
+        `tail -f /opt/s3-migration/app/${role}Xmjs`,
+      ]) {
+        expect(pattern.test(other), other).toBe(false);
+      }
+    }
   });
 });

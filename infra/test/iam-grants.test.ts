@@ -93,9 +93,19 @@ describe("IAM for jobType PUT (fleet in the source's partition)", () => {
     });
   });
 
-  it("lets the jobsender list the source buckets and send jobs, but not consume or copy", () => {
+  it("lets the jobsender list the source buckets (under the entry's prefix) and send jobs, but not consume or copy", () => {
     expectStatement(template, stack, jobsender, {
-      Action: ["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketLocation"],
+      Action: ["s3:ListBucket", "s3:ListBucketVersions"],
+      Resource: s3("global-src-b"),
+      Condition: { StringLike: { "s3:prefix": ["logs/*"] } },
+    });
+    expectStatement(template, stack, jobsender, {
+      Action: ["s3:ListBucket", "s3:ListBucketVersions"],
+      Resource: s3("global-src-a"),
+      Condition: Match.absent(),
+    });
+    expectStatement(template, stack, jobsender, {
+      Action: "s3:GetBucketLocation",
       Resource: [s3("global-src-a"), s3("global-src-b")],
     });
     expectStatement(template, stack, jobsender, {
@@ -150,10 +160,17 @@ describe("IAM for jobType GET (fleet in the destination's partition)", () => {
     expect(JSON.stringify([...actions.values()])).not.toMatch(/global-src/);
   });
 
-  it("lets the jobsender list the destination buckets", () => {
-    expectStatement(template, stack, stack.jobsender?.role as iam.IRole, {
-      Action: ["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketLocation"],
-      Resource: [s3("china-dst-a"), s3("china-dst-b")],
+  it("lets the jobsender list the destination buckets, china-dst-b under archive/ only", () => {
+    const jobsender = stack.jobsender?.role as iam.IRole;
+    expectStatement(template, stack, jobsender, {
+      Action: ["s3:ListBucket", "s3:ListBucketVersions"],
+      Resource: s3("china-dst-b"),
+      Condition: { StringLike: { "s3:prefix": ["archive/*"] } },
+    });
+    expectStatement(template, stack, jobsender, {
+      Action: ["s3:ListBucket", "s3:ListBucketVersions"],
+      Resource: s3("china-dst-a"),
+      Condition: Match.absent(),
     });
   });
 });

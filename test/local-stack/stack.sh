@@ -272,21 +272,23 @@ EOF
 # ------------------------------------------------------------------ packages
 ensure_packages() {
   local missing="" b
-  for b in ceph-mon ceph-osd radosgw radosgw-admin ceph monmaptool ceph-authtool curl; do
+  # The last three: infra's offline checks of the rendered host scripts.
+  for b in ceph-mon ceph-osd radosgw radosgw-admin ceph monmaptool ceph-authtool curl \
+    shellcheck logrotate systemd-analyze; do
     command -v "$b" >/dev/null 2>&1 || missing="$missing $b"
   done
   [ -n "$missing" ] || return 0
   [ "${SKIP_APT:-0}" != 1 ] || die "missing commands:$missing (SKIP_APT=1 set, not installing)"
   local sudo=""
   if [ "$(id -u)" != 0 ]; then
-    command -v sudo >/dev/null 2>&1 || die "missing commands:$missing; not root and no sudo: install ceph-mon ceph-osd radosgw ceph-common curl"
+    command -v sudo >/dev/null 2>&1 || die "missing commands:$missing; not root and no sudo: install ceph-mon ceph-osd radosgw ceph-common curl shellcheck logrotate systemd"
     sudo=sudo
   fi
-  log "installing Debian packages ceph-mon ceph-osd radosgw ceph-common curl (missing:$missing)"
-  command -v apt-get >/dev/null 2>&1 || die "apt-get not found: install ceph-mon ceph-osd radosgw ceph-common curl (Ceph 16+) yourself"
+  log "installing Debian packages ceph-mon ceph-osd radosgw ceph-common curl shellcheck logrotate systemd (missing:$missing)"
+  command -v apt-get >/dev/null 2>&1 || die "apt-get not found: install ceph-mon ceph-osd radosgw ceph-common curl (Ceph 16+) shellcheck logrotate systemd yourself"
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-    ceph-mon ceph-osd radosgw ceph-common curl
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends --no-upgrade \
+    ceph-mon ceph-osd radosgw ceph-common curl shellcheck logrotate systemd
   for b in $missing; do command -v "$b" >/dev/null 2>&1 || die "still missing after install: $b"; done
 }
 

@@ -7,12 +7,14 @@ import type * as sns from "aws-cdk-lib/aws-sns";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import {
+  fleetWithoutWorkers,
   groupEc2Metric,
   groupMetric,
   hostMetric,
   LOG_METRICS_NAMESPACE,
   logLineMetric,
   logLineMetricName,
+  PROCESS_COUNT_METRIC,
   workerMetric,
 } from "../metrics.js";
 
@@ -40,6 +42,11 @@ export interface MigrationMonitoringProps {
    * @default Duration.days(14)
    */
   readonly queueRetention?: Duration;
+  /**
+   * Minutes a worker instance may be in service with no worker process (boot, install, fetch)
+   * before the no-worker alarm fires (on 80 % of them breaching). @default 15
+   */
+  readonly workerStartMinutes?: number;
   /** @default the stack name */
   readonly dashboardName?: string;
 }
@@ -53,6 +60,7 @@ export class MigrationMonitoring extends Construct {
   public readonly deadLetterAlarm: cloudwatch.Alarm;
   public readonly workerErrorAlarm: cloudwatch.Alarm;
   public readonly oldestJobAlarm: cloudwatch.Alarm;
+  public readonly noWorkerAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: MigrationMonitoringProps) {
     super(scope, id);
@@ -70,7 +78,6 @@ export class MigrationMonitoring extends Construct {
       }
     }
 
-    props.drainedAlarm.addAlarmAction(notify);
     this.deadLetterAlarm = new cloudwatch.Alarm(this, "DeadLetterNotEmpty", {
       alarmDescription:
         "Messages in the dead-letter queue: jobs that failed maxReceiveCount times. See docs/DEPLOY.md.",
@@ -83,7 +90,6 @@ export class MigrationMonitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.deadLetterAlarm.addAlarmAction(notify);
     const threshold = props.workerErrorThreshold ?? 10;
     this.workerErrorAlarm = new cloudwatch.Alarm(this, "WorkerErrors", {
       alarmDescription: `${threshold} or more worker error lines (failed objects, fatal errors) in 5 minutes.`,
@@ -93,9 +99,9 @@ export class MigrationMonitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.workerErrorAlarm.addAlarmAction(notify);
     this.oldestJobAlarm = oldestJobAlarm(this, props.queue, props.queueRetention);
-    this.oldestJobAlarm.addAlarmAction(notify);
+    this.noWorkerAlarm = this.#noWorkerAlarm(props);
+    for (const alarm of this.#alarms(props)) alarm.addAlarmAction(notify);
 
     this.dashboard = new cloudwatch.Dashboard(this, "Dashboard", {
       dashboardName: props.dashboardName ?? Stack.of(this).stackName,
@@ -110,16 +116,38 @@ export class MigrationMonitoring extends Construct {
       ...fleetWidgets(Stack.of(this).stackName, props.workerGroup.autoScalingGroupName),
       new cloudwatch.AlarmStatusWidget({
         title: "Alarms",
-        alarms: [
-          props.drainedAlarm,
-          this.deadLetterAlarm,
-          this.workerErrorAlarm,
-          this.oldestJobAlarm,
-        ],
+        alarms: this.#alarms(props),
         width: 12,
         height: 6,
       }),
     ];
+  }
+
+  /** Every alarm that e-mails, as the dashboard's alarm widget shows them. */
+  #alarms(props: MigrationMonitoringProps): cloudwatch.Alarm[] {
+    return [
+      props.drainedAlarm,
+      this.deadLetterAlarm,
+      this.workerErrorAlarm,
+      this.oldestJobAlarm,
+      this.noWorkerAlarm,
+    ];
+  }
+
+  /** Failed boots: instances in service, no worker process (or no agent) on any of them. */
+  #noWorkerAlarm(props: MigrationMonitoringProps): cloudwatch.Alarm {
+    const minutes = props.workerStartMinutes ?? 15;
+    const breaching = Math.ceil(minutes * 0.8);
+    return new cloudwatch.Alarm(this, "NoWorkerRunning", {
+      alarmDescription: `Worker instances in service but no worker process running on any (or no host metrics) in ${breaching} of the last ${minutes} minutes: the hosts fail to boot or start the worker. Boot log: stream <instance-id>/boot of the worker log group. See docs/DEPLOY.md.`,
+      metric: fleetWithoutWorkers(Stack.of(this).stackName, props.workerGroup.autoScalingGroupName),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: minutes,
+      datapointsToAlarm: breaching,
+      // No data at all means no group metrics either: no evidence of an instance in service.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
   }
 }
 
@@ -202,6 +230,9 @@ function fleetWidgets(stackName: string, group: string): cloudwatch.IWidget[] {
       groupMetric(group, "GroupInServiceInstances"),
       groupMetric(group, "GroupDesiredCapacity"),
       groupMetric(group, "GroupPendingInstances"),
+      hostMetric(stackName, "worker", PROCESS_COUNT_METRIC, "Sum").with({
+        label: "Worker processes running",
+      }),
     ]),
     graph("Worker CPU %", [
       groupEc2Metric(group, "CPUUtilization", "Average"),

@@ -1,5 +1,12 @@
-/** Namespace of the CloudWatch agent's host metrics (memory, disk, TCP). */
+/** Namespace of the CloudWatch agent's host metrics (memory, disk, TCP, program processes). */
 export const AGENT_NAMESPACE = "S3Migration/Host";
+
+/**
+ * The agent's metric for the number of processes matching the program's pattern: procstat's
+ * `pid_count` measurement, published as `procstat_lookup_pid_count`. It is sent every minute
+ * on every host whose agent runs, 0 when no process matches: the worker health signal.
+ */
+export const PROCESS_COUNT_MEASUREMENT = "pid_count";
 
 /** Options of {@link cloudWatchAgentConfig}. */
 export interface AgentConfigOptions {
@@ -11,6 +18,8 @@ export interface AgentConfigOptions {
   readonly logFile: string;
   /** Log group it goes to (may be a token). */
   readonly logGroupName: string;
+  /** Regular expression on the command line of the program's process (procstat `pattern`). */
+  readonly processPattern: string;
 }
 
 /** The dimensions every host metric carries; the dashboard queries exactly these. */
@@ -25,6 +34,7 @@ export function hostDimensions(stackName: string, role: string): Record<string, 
  * file shipped to its log group. The worker's EMF lines in that file become the `S3Migration`
  * metrics at ingestion (CloudWatch Logs extracts EMF from any JSON event with an `_aws` block).
  * The boot log (cloud-init output) goes to the same group, stream `<instance id>/boot`.
+ * procstat counts the program's processes (see {@link PROCESS_COUNT_MEASUREMENT}).
  */
 export function cloudWatchAgentConfig(o: AgentConfigOptions): Record<string, unknown> {
   const dims = hostDimensions(o.stackName, o.role);
@@ -41,6 +51,13 @@ export function cloudWatchAgentConfig(o: AgentConfigOptions): Record<string, unk
           append_dimensions: dims,
         },
         netstat: { measurement: ["tcp_established", "tcp_time_wait"], append_dimensions: dims },
+        procstat: [
+          {
+            pattern: o.processPattern,
+            measurement: [PROCESS_COUNT_MEASUREMENT],
+            append_dimensions: dims,
+          },
+        ],
       },
       aggregation_dimensions: [Object.keys(dims)],
     },

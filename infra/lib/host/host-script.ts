@@ -9,6 +9,8 @@ export const LOG_DIR = "/var/log/s3-migration";
 export const DEPLOY_PREFIX = "app/";
 /** The script that (re)loads the bundle and config from the deploy bucket. */
 export const FETCH_SCRIPT = "/usr/local/bin/s3-migration-fetch";
+/** Where the user data writes the CloudWatch agent's configuration. */
+export const AGENT_CONFIG_FILE = "/opt/aws/amazon-cloudwatch-agent/etc/s3-migration.json";
 
 /** The two lines that turn on BBR with fair queueing, persisted in /etc/sysctl.d. */
 export const BBR_SYSCTL = ["net.core.default_qdisc=fq", "net.ipv4.tcp_congestion_control=bbr"];
@@ -29,43 +31,28 @@ export interface HostScriptOptions {
 }
 
 /**
- * The user data of a host (Amazon Linux 2023), as shell lines: BBR, Node.js from the
- * distribution, the CloudWatch agent, the bundle and config from the deploy bucket, logrotate,
- * and the systemd units. Every step is idempotent, so re-running it by hand is safe.
+ * The user data of a host (Amazon Linux 2023), as shell lines. The CloudWatch agent comes
+ * first, alone in its own `dnf` transaction, and starts at once: whatever fails after it (Node,
+ * the fetch, a unit), the boot log already ships to the log group and the worker-process count
+ * reads 0. Then Node.js and logrotate, BBR with fq (also on the NICs already up), the bundle and
+ * config from the deploy bucket, log rotation and the systemd units. Every step is idempotent,
+ * so re-running it by hand is safe.
  */
 export function hostScript(o: HostScriptOptions): string[] {
-  const logFile = `${LOG_DIR}/${o.role}.log`;
-  const agentJson = JSON.stringify(
-    cloudWatchAgentConfig({
-      role: o.role,
-      stackName: o.stackName,
-      logFile,
-      logGroupName: o.logGroupName,
-    }),
-    null,
-    2,
-  );
-  const agentFile = "/opt/aws/amazon-cloudwatch-agent/etc/s3-migration.json";
   return [
     "set -euxo pipefail",
     'retry() { for i in 1 2 3 4 5 6 7 8 9 10; do "$@" && return 0; sleep $((i * 6)); done; return 1; }',
-    "# TCP BBR with fair queueing (better throughput on the long, lossy path between partitions)",
-    ...file("/etc/sysctl.d/90-s3-migration-bbr.conf", BBR_SYSCTL.join("\n")),
-    ...file("/etc/modules-load.d/s3-migration-bbr.conf", "tcp_bbr"),
-    "modprobe tcp_bbr",
-    "sysctl --system",
-    "# Node.js, the CloudWatch agent, logrotate",
-    `retry dnf install -y nodejs${o.nodejsMajorVersion} amazon-cloudwatch-agent logrotate`,
+    ...agentSteps(o),
+    "# Node.js and logrotate",
+    `retry dnf install -y nodejs${o.nodejsMajorVersion} logrotate`,
+    ...bbrSteps(),
     "id s3mig >/dev/null 2>&1 || useradd --system --no-create-home --shell /sbin/nologin s3mig",
     `mkdir -p /opt/s3-migration ${LOG_DIR}`,
-    "# CloudWatch agent: app and boot logs, memory, disk, TCP connections",
-    ...file(agentFile, agentJson),
-    `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${agentFile}`,
     "# Bundle and config from the deploy bucket (also run before every service start)",
     ...file(FETCH_SCRIPT, fetchScript(o.deployBucketName, o.region)),
     `chmod 755 ${FETCH_SCRIPT}`,
     `retry ${FETCH_SCRIPT}`,
-    "# Log rotation: hourly check, copytruncate (systemd keeps the file open in append mode)",
+    "# Log rotation: by size, checked hourly; copytruncate (systemd keeps the file open in append mode)",
     ...file("/etc/logrotate.d/s3-migration", LOGROTATE),
     ...file(
       "/etc/systemd/system/logrotate.timer.d/s3-migration.conf",
@@ -83,7 +70,52 @@ export function hostScript(o: HostScriptOptions): string[] {
 
 /** The node command line of a program in the bundle. */
 export function nodeCommand(nodejsMajorVersion: number, program: string): string {
-  return `/usr/bin/node-${nodejsMajorVersion} --enable-source-maps ${APP_DIR}/${program}.mjs --config ${APP_DIR}/${APP_INI_NAME}`;
+  return `/usr/bin/node-${nodejsMajorVersion} --enable-source-maps ${programPath(program)} --config ${APP_DIR}/${APP_INI_NAME}`;
+}
+
+/** The entry script of a program in the bundle (what its command line names). */
+export function programPath(program: string): string {
+  return `${APP_DIR}/${program}.mjs`;
+}
+
+/** Install, configure and start the CloudWatch agent: app and boot logs, host metrics. */
+function agentSteps(o: HostScriptOptions): string[] {
+  const config = cloudWatchAgentConfig({
+    role: o.role,
+    stackName: o.stackName,
+    logFile: `${LOG_DIR}/${o.role}.log`,
+    logGroupName: o.logGroupName,
+    // A regular expression on the command line: the dots of the path taken literally.
+    processPattern: programPath(o.role).replaceAll(".", "\\."),
+  });
+  return [
+    "# CloudWatch agent first, on its own: the boot log ships even when a later step fails",
+    "retry dnf install -y amazon-cloudwatch-agent",
+    ...file(AGENT_CONFIG_FILE, JSON.stringify(config, null, 2)),
+    `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${AGENT_CONFIG_FILE}`,
+  ];
+}
+
+/**
+ * BBR with fair queueing, persisted for later boots and applied now. `default_qdisc` only
+ * applies to qdiscs created after it is set, and the NICs' are already there: each
+ * non-loopback interface gets fq as its root qdisc by hand. A failure there is logged and the
+ * boot goes on (BBR paces by itself without fq, only less well).
+ */
+function bbrSteps(): string[] {
+  return [
+    "# TCP BBR with fair queueing (better throughput on the long, lossy path between partitions)",
+    ...file("/etc/sysctl.d/90-s3-migration-bbr.conf", BBR_SYSCTL.join("\n")),
+    ...file("/etc/modules-load.d/s3-migration-bbr.conf", "tcp_bbr"),
+    "modprobe tcp_bbr",
+    "sysctl --system",
+    "command -v tc >/dev/null 2>&1 || dnf install -y iproute-tc || echo 's3-migration: tc not installed' >&2",
+    "for path in /sys/class/net/*; do",
+    '  nic=$(basename "$path")',
+    '  [ "$nic" = lo ] && continue',
+    '  tc qdisc replace dev "$nic" root fq || echo "s3-migration: fq not set on $nic" >&2',
+    "done",
+  ];
 }
 
 function fetchScript(bucket: string, region: string): string {
@@ -102,10 +134,13 @@ function fetchScript(bucket: string, region: string): string {
   ].join("\n");
 }
 
+/**
+ * Rotated by size alone: `size` (not `maxsize`, which rotates when the file is big OR an
+ * interval has passed, and so with `hourly` every hour). The logrotate timer runs hourly.
+ */
 const LOGROTATE = [
   `${LOG_DIR}/*.log {`,
-  "  hourly",
-  "  maxsize 500M",
+  "  size 500M",
   "  rotate 4",
   "  missingok",
   "  notifempty",
