@@ -53,6 +53,45 @@ export function startProgram(
   return startCommand([process.execPath, ...profile, join(DIST, `${program}.mjs`), ...args], env);
 }
 
+/** A `waitFor` in progress. */
+interface Waiter {
+  readonly match: (l: Record<string, unknown>) => boolean;
+  readonly done: () => void;
+}
+
+/**
+ * A `data` handler that stamps each JSON line of a stream with its arrival, keeps it, and
+ * tells the listeners and the matching waiters; `raw` also gets the text as it comes.
+ */
+function jsonLines(
+  sink: {
+    readonly lines: StampedLine[];
+    readonly listeners: readonly ((line: StampedLine) => void)[];
+    readonly waiters: readonly Waiter[];
+  },
+  raw?: (chunk: string) => void,
+): (chunk: Buffer) => void {
+  let buffer = "";
+  return (chunk) => {
+    const at = performance.now();
+    raw?.(chunk.toString());
+    const parts = (buffer + chunk.toString()).split("\n");
+    buffer = parts.pop() ?? "";
+    for (const text of parts.filter((p) => p.startsWith("{"))) {
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        continue; // a line that only looks like JSON (a stack trace's "{"): not a log line
+      }
+      const stamped = { at, line };
+      sink.lines.push(stamped);
+      for (const listen of sink.listeners) listen(stamped);
+      for (const w of sink.waiters.filter((w) => w.match(line))) w.done();
+    }
+  };
+}
+
 /** Starts any command; JSON lines of its stdout and stderr are collected. `drop`: variables to leave out. */
 export function startCommand(
   argv: readonly string[],
@@ -68,39 +107,23 @@ export function startCommand(
   });
   const lines: StampedLine[] = [];
   const listeners: ((line: StampedLine) => void)[] = [];
-  const waiters: { match: (l: Record<string, unknown>) => boolean; done: () => void }[] = [];
-  let stderr = "";
+  const waiters: Waiter[] = [];
+  const text = { stderr: "" };
   // Both streams: the worker logs to stdout, the jobsender to stderr.
-  const collect = (keepText: boolean) => {
-    let buffer = "";
-    return (chunk: Buffer) => {
-      const at = performance.now();
-      if (keepText) stderr += chunk.toString();
-      const parts = (buffer + chunk.toString()).split("\n");
-      buffer = parts.pop() ?? "";
-      for (const text of parts.filter((p) => p.startsWith("{"))) {
-        let line: Record<string, unknown>;
-        try {
-          line = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          continue;
-        }
-        const stamped = { at, line };
-        lines.push(stamped);
-        for (const listen of listeners) listen(stamped);
-        for (const w of waiters.filter((w) => w.match(line))) w.done();
-      }
-    };
-  };
-  child.stdout.on("data", collect(false));
-  child.stderr.on("data", collect(true));
+  const sink = { lines, listeners, waiters };
+  child.stdout.on("data", jsonLines(sink));
+  child.stderr.on(
+    "data",
+    jsonLines(sink, (chunk) => (text.stderr += chunk)),
+  );
+  const stderr = () => text.stderr;
   const exited = new Promise<number | string>((resolve) =>
     child.on("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
   );
   return {
     pid: child.pid,
     lines,
-    stderr: () => stderr,
+    stderr,
     exited,
     onLine: (listener) => {
       listeners.push(listener);

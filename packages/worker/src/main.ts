@@ -151,33 +151,8 @@ async function main(): Promise<number> {
     connections,
   });
   try {
-    const queue = await checkQueueAndTable({
-      sqs: clients.sqs,
-      dynamodb: clients.dynamodb,
-      queueName: config.queueName,
-      tableName: config.tableName,
-      logger,
-    });
-    const settle = new SqsBatcher({ sqs: clients.sqs, queueUrl: queue.queueUrl, logger });
-    const loop = pollLoop(config, clients, queue, workerId, args, {
-      transfer,
-      connections,
-      settle,
-      refreshCredentials,
-      metrics,
-      logger,
-    });
-    logger.info("worker started", {
-      queueUrl: queue.queueUrl,
-      visibilityTimeoutSec: queue.visibilityTimeoutSec,
-      maxConnections: config.maxConnections,
-      maxParallelFile: config.maxParallelFile ?? "unset",
-      maxThread: config.maxThread ?? "unset",
-      memoryBudgetMB: config.memoryBudgetBytes / 2 ** 20,
-    });
-    const code = await runLoop(loop, imds, logger);
-    await settle.close();
-    return code;
+    const parts = { transfer, connections, refreshCredentials, metrics, logger };
+    return await serve(config, clients, { workerId, args, imds }, parts);
   } catch (err) {
     logger.error("worker failed", { error: err });
     process.stderr.write(`worker: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -188,6 +163,36 @@ async function main(): Promise<number> {
     destroyClients(clients);
     ssm?.destroy();
   }
+}
+
+/** Checks the queue and the table, then polls until stopped; the exit code. */
+async function serve(
+  config: Config,
+  clients: AwsClients,
+  run: { workerId: string; args: Args; imds: InstanceMetadata | undefined },
+  parts: Omit<Parameters<typeof pollLoop>[5], "settle">,
+): Promise<number> {
+  const { logger } = parts;
+  const queue = await checkQueueAndTable({
+    sqs: clients.sqs,
+    dynamodb: clients.dynamodb,
+    queueName: config.queueName,
+    tableName: config.tableName,
+    logger,
+  });
+  const settle = new SqsBatcher({ sqs: clients.sqs, queueUrl: queue.queueUrl, logger });
+  const loop = pollLoop(config, clients, queue, run.workerId, run.args, { ...parts, settle });
+  logger.info("worker started", {
+    queueUrl: queue.queueUrl,
+    visibilityTimeoutSec: queue.visibilityTimeoutSec,
+    maxConnections: config.maxConnections,
+    maxParallelFile: config.maxParallelFile ?? "unset",
+    maxThread: config.maxThread ?? "unset",
+    memoryBudgetMB: config.memoryBudgetBytes / 2 ** 20,
+  });
+  const code = await runLoop(loop, run.imds, logger);
+  await settle.close();
+  return code;
 }
 
 /** The poll loop and the message processor it feeds. */

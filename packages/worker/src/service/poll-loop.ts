@@ -1,12 +1,9 @@
-import {
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-} from "@aws-sdk/client-sqs";
+import { type Message, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { classifyAwsError, type Logger } from "@s3-migration/common";
 import type { ConnectionPool } from "../engine/transfer/connection-pool.js";
 import { type SqsSend, setVisibility } from "./heartbeat.js";
 import type { MessageProcessor } from "./message-processor.js";
+import { queueIsEmpty } from "./queue-check.js";
 
 /** Options of {@link PollLoop}. */
 export interface PollLoopOptions {
@@ -130,7 +127,7 @@ export class PollLoop {
         idleSince = undefined;
         continue;
       }
-      if (!(await this.#queueIsEmpty())) {
+      if (!(await queueIsEmpty(o.sqs, o.queueUrl))) {
         idleSince = undefined;
         continue;
       }
@@ -202,27 +199,6 @@ export class PollLoop {
     const o = this.#o;
     await Promise.allSettled(
       messages.map((m) => setVisibility(o.sqs, o.queueUrl, m.ReceiptHandle ?? "", 0)),
-    );
-  }
-
-  async #queueIsEmpty(): Promise<boolean> {
-    const o = this.#o;
-    const out = await o.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: o.queueUrl,
-        AttributeNames: [
-          "ApproximateNumberOfMessages",
-          "ApproximateNumberOfMessagesNotVisible",
-          "ApproximateNumberOfMessagesDelayed",
-        ],
-      }),
-    );
-    const a = out.Attributes ?? {};
-    return (
-      Number(a.ApproximateNumberOfMessages ?? 0) +
-        Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
-        Number(a.ApproximateNumberOfMessagesDelayed ?? 0) ===
-      0
     );
   }
 

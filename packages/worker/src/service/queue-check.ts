@@ -92,3 +92,24 @@ function visibilityTimeout(queueName: string, value: string | undefined): number
   }
   return seconds;
 }
+
+/** True when the queue has no visible, in-flight or delayed message (batch mode's idle test). */
+export async function queueIsEmpty(sqs: SqsSend, queueUrl: string): Promise<boolean> {
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+      ],
+    }),
+  );
+  const a = out.Attributes ?? {};
+  return (
+    Number(a.ApproximateNumberOfMessages ?? 0) +
+      Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
+      Number(a.ApproximateNumberOfMessagesDelayed ?? 0) ===
+    0
+  );
+}
