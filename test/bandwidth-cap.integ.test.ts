@@ -64,7 +64,7 @@ describe("MaxBandwidthMBps on the local stack", () => {
   });
 
   it("shares the cap between objects copied at once (bodies read into buffers)", async () => {
-    // Prepare: four 1 MiB objects (buffered single PUTs), copied in parallel (MaxParallelFile 4).
+    // Prepare: four 1 MiB objects (buffered single PUTs), copied in parallel.
     const sizes = [MIB, MIB, MIB, MIB];
     // Act
     const lines = await copyWithWorker("buffered", sizes);
