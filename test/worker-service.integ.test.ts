@@ -52,8 +52,9 @@ describe("worker service on the local stack", () => {
   it("two worker processes share a mixed set: both copy, each object once, with matching status items", async () => {
     // Prepare: each worker reaches the destination through its own proxy, which holds every
     // request until both workers have sent one. A worker holds at most MaxParallelFile (4) of the
-    // 24 messages, so the other must take some before any object can finish.
-    const f = await fixture("svc-mixed", 30, 5);
+    // 24 messages, so the other must take some before any object can finish. (Without the cap,
+    // the shipped scheduler lets the first worker take all 24 and the gate never opens.)
+    const f = await fixture("svc-mixed", 30, 5, { MaxParallelFile: "4" });
     const keys = Array.from(
       { length: 24 },
       (_, i) => `mixed/${i % 3 === 0 ? "中文 😀+%" : "plain"}/${i}.bin`,

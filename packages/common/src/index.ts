@@ -6,6 +6,7 @@ export {
   destroyClients,
   s3SocketCount,
 } from "./aws/clients.js";
+export { type QueueCounts, queueCounts, type SqsSend } from "./aws/queue-counts.js";
 export type {
   ChecksumMode,
   Config,

@@ -26,6 +26,7 @@ import {
   loadBucketMap,
   loadConfig,
   loadCredentials,
+  queueCounts,
 } from "@s3-migration/common";
 import { checkRoleSideRegions } from "./bucket-regions.js";
 import { createDiffStats } from "./diff-listings.js";
@@ -33,7 +34,6 @@ import { JobSender } from "./enqueue-jobs.js";
 import { compileIgnoreList, type IgnoreMatcher, loadIgnoreList } from "./ignore-list.js";
 import { createPlanStats, type PlanStats, planJobs } from "./plan-jobs.js";
 import { startProgress } from "./progress.js";
-import { queueCounts } from "./queue-counts.js";
 import { loadCopiedVersions } from "./source-versions.js";
 
 const EXIT = { ok: 0, failed: 1, config: 2, busy: 3 } as const;

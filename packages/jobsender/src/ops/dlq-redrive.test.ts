@@ -6,8 +6,8 @@ import {
   SendMessageBatchCommand,
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
+import type { SqsSend } from "@s3-migration/common";
 import { describe, expect, it } from "vitest";
-import type { SqsSend } from "../queue-counts.js";
 import { isMoveTaskUnsupported, redriveDlq } from "./dlq-redrive.js";
 
 /** A message of the fake: `hidden` while received and not yet deleted or released. */

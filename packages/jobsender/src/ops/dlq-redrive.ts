@@ -7,8 +7,8 @@ import {
   SendMessageBatchCommand,
   StartMessageMoveTaskCommand,
 } from "@aws-sdk/client-sqs";
+import type { SqsSend } from "@s3-migration/common";
 import { awsErrorIs } from "@s3-migration/common";
-import type { SqsSend } from "../queue-counts.js";
 
 /** Options of {@link redriveDlq}. */
 export interface RedriveOptions {

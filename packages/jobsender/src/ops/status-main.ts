@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { GetQueueUrlCommand } from "@aws-sdk/client-sqs";
-import { queueCounts } from "../queue-counts.js";
+import { queueCounts } from "@s3-migration/common";
 import { nonNegative, OPS_EXIT, readOpsArgs, runOpsCommand } from "./ops-cli.js";
 import { buildStatusReport, formatStatusReport, scanStatusTable } from "./status-report.js";
 

@@ -1,5 +1,5 @@
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
-import type { QueueCounts } from "../queue-counts.js";
+import type { QueueCounts } from "@s3-migration/common";
 import { type InProgress, inProgressOf } from "./in-progress.js";
 
 export type { InProgress } from "./in-progress.js";

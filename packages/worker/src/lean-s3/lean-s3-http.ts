@@ -6,16 +6,30 @@ import { parseRfc7231DateTime } from "@smithy/core/serde";
 import type { SerdeContext } from "@smithy/types";
 
 /** Where a bucket's requests go and how they are signed, as the client's endpoint rules say. */
-export interface BucketEndpoint {
+export interface BucketEndpoint extends UrlTarget {
+  /** Path before the key: `/bucket` for path-style URLs, empty for virtual-hosted ones. */
+  readonly pathPrefix: string;
+  readonly signingName: string;
+  readonly signingRegion: string;
+}
+
+/** Where a plain request goes: an http(s) URL without query or fragment, as request fields. */
+export interface UrlTarget {
   readonly protocol: string;
   readonly hostname: string;
   readonly port: number | undefined;
   /** The Host header: hostname, plus the port when the URL names one. */
   readonly host: string;
-  /** Path before the key: `/bucket` for path-style URLs, empty for virtual-hosted ones. */
-  readonly pathPrefix: string;
-  readonly signingName: string;
-  readonly signingRegion: string;
+}
+
+/** The request fields of an endpoint URL, or `undefined` when it is not plain http(s). */
+export function urlTarget(url: URL): UrlTarget | undefined {
+  if ((url.protocol !== "https:" && url.protocol !== "http:") || url.search || url.hash) {
+    return undefined;
+  }
+  const port = url.port === "" ? undefined : Number(url.port);
+  const host = port === undefined ? url.hostname : `${url.hostname}:${port}`;
+  return { protocol: url.protocol, hostname: url.hostname, port, host };
 }
 
 /** The object headers a copy carries over (the SDK's names). */

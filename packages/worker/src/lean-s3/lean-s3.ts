@@ -8,6 +8,7 @@ import {
   parseGetHeaders,
   putHeaders,
   readError,
+  urlTarget,
 } from "./lean-s3-http.js";
 
 type ClientConfig = S3Client["config"];
@@ -215,17 +216,11 @@ function bucketEndpoint(context: ProbeContext): BucketEndpoint | undefined {
   if (endpoint === undefined || scheme === undefined || scheme.name !== "sigv4") return undefined;
   if (scheme.signingName !== "s3" || typeof scheme.signingRegion !== "string") return undefined;
   if (endpoint.headers !== undefined && Object.keys(endpoint.headers).length > 0) return undefined;
-  const url = endpoint.url;
-  if ((url.protocol !== "https:" && url.protocol !== "http:") || url.search || url.hash) {
-    return undefined;
-  }
-  const port = url.port === "" ? undefined : Number(url.port);
+  const target = urlTarget(endpoint.url);
+  if (target === undefined) return undefined;
   return {
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port,
-    host: port === undefined ? url.hostname : `${url.hostname}:${port}`,
-    pathPrefix: url.pathname.replace(/\/$/, ""),
+    ...target,
+    pathPrefix: endpoint.url.pathname.replace(/\/$/, ""),
     signingName: scheme.signingName,
     signingRegion: scheme.signingRegion,
   };

@@ -5,17 +5,14 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
+import { type UrlTarget, urlTarget } from "../lean-s3/lean-s3-http.js";
 import type { Item } from "./status-item.js";
 
 type ClientConfig = DynamoDBClient["config"];
 type Signer = Awaited<ReturnType<ClientConfig["signer"]>>;
 
 /** Where UpdateItem goes and how it is signed, resolved once by the client's own rules. */
-interface Target {
-  readonly protocol: string;
-  readonly hostname: string;
-  readonly port: number | undefined;
-  readonly host: string;
+interface Target extends UrlTarget {
   readonly path: string;
   readonly region: string;
   readonly signer: Signer;
@@ -85,8 +82,8 @@ export class LeanDynamoDb {
   async #resolve(): Promise<Target | undefined> {
     const config = this.#client.config;
     const url = await probeEndpoint(this.#client);
-    if (url === undefined || url.search || url.hash) return undefined;
-    if (url.protocol !== "https:" && url.protocol !== "http:") return undefined;
+    const target = url === undefined ? undefined : urlTarget(url);
+    if (url === undefined || target === undefined) return undefined;
     const region = await config.region();
     const signer = await config.signer({
       name: "sigv4",
@@ -94,12 +91,8 @@ export class LeanDynamoDb {
       signingRegion: region,
       properties: {},
     });
-    const port = url.port === "" ? undefined : Number(url.port);
     return {
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port,
-      host: port === undefined ? url.hostname : `${url.hostname}:${port}`,
+      ...target,
       path: url.pathname || "/",
       region,
       signer,

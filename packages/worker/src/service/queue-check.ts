@@ -1,6 +1,6 @@
 import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from "@aws-sdk/client-sqs";
-import { FatalError, type Logger } from "@s3-migration/common";
+import { FatalError, type Logger, queueCounts } from "@s3-migration/common";
 import type { SqsSend } from "./heartbeat.js";
 
 /** SQS keeps a message invisible at most 12 hours. */
@@ -95,21 +95,6 @@ function visibilityTimeout(queueName: string, value: string | undefined): number
 
 /** True when the queue has no visible, in-flight or delayed message (batch mode's idle test). */
 export async function queueIsEmpty(sqs: SqsSend, queueUrl: string): Promise<boolean> {
-  const out = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        "ApproximateNumberOfMessages",
-        "ApproximateNumberOfMessagesNotVisible",
-        "ApproximateNumberOfMessagesDelayed",
-      ],
-    }),
-  );
-  const a = out.Attributes ?? {};
-  return (
-    Number(a.ApproximateNumberOfMessages ?? 0) +
-      Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
-      Number(a.ApproximateNumberOfMessagesDelayed ?? 0) ===
-    0
-  );
+  const c = await queueCounts(sqs, queueUrl);
+  return c.waiting + c.inFlight + c.delayed === 0;
 }

@@ -60,22 +60,22 @@ export class StatusStore {
   /**
    * @param versioned - key items by source version too (`GetObjectWithVersionId`: each version
    *   copied is its own object); otherwise one item per key, with the version as an attribute.
-   * @param lean.batched - write the `done` of single-PUT copies in batches (see {@link done}).
-   * @param lean.updates - send UpdateItem without the SDK's middleware (see {@link LeanDynamoDb}).
+   * @param cheaper.batched - write the `done` of single-PUT copies in batches (see {@link done}).
+   * @param cheaper.updates - send UpdateItem without the SDK's middleware ({@link LeanDynamoDb}).
    */
   constructor(
     db: DynamoSend,
     table: string,
     workerId: string,
     versioned: boolean,
-    lean: { readonly batched?: boolean; readonly updates?: LeanDynamoDb } = {},
+    cheaper: { readonly batched?: boolean; readonly updates?: LeanDynamoDb } = {},
   ) {
     this.#db = db;
     this.#table = table;
     this.#workerId = workerId;
     this.#versioned = versioned;
-    this.#batch = lean.batched ? new StatusBatch(db, table) : undefined;
-    this.#lean = lean.updates;
+    this.#batch = cheaper.batched ? new StatusBatch(db, table) : undefined;
+    this.#lean = cheaper.updates;
   }
 
   /**

@@ -43,11 +43,11 @@ export async function completeVerified(
     (spec) => sent.get(spec.partNumber) ?? reused.get(spec.partNumber) ?? "",
   );
   let resent: number[] = [];
-  let completed: CompletedEtag = known.every((etag) => etag !== "")
+  let completed: Completion = known.every((etag) => etag !== "")
     ? await confirmAndComplete(target, layout, known, ctx, true)
-    : "invalid-part";
+    : INVALID_PART;
   let partEtags = known;
-  if (completed === "invalid-part") {
+  if (completed === INVALID_PART) {
     const ensured = await ensureEveryPart(target, layout, sent, ctx);
     resent = ensured.resent;
     partEtags = layout.parts.map((spec) => ensured.listed.get(spec.partNumber)?.etag ?? "");
@@ -64,8 +64,11 @@ export async function completeVerified(
   return { etag, resent };
 }
 
-/** The completion's ETag ("" when S3 gives none), or `invalid-part` (only when allowed). */
-type CompletedEtag = string;
+/** A completion S3 refused with InvalidPart: the parts must be listed first. */
+const INVALID_PART = Symbol("invalid-part");
+
+/** The completion's ETag ("" when S3 gives none), or {@link INVALID_PART} (only when allowed). */
+type Completion = string | typeof INVALID_PART;
 
 /** The lease confirmed, then the completion (see {@link completeUpload}). */
 async function confirmAndComplete(
@@ -74,7 +77,7 @@ async function confirmAndComplete(
   partEtags: readonly string[],
   ctx: CopyContext,
   invalidPartAllowed: boolean,
-): Promise<CompletedEtag> {
+): Promise<Completion> {
   // A stale attempt (its lease taken over while it was frozen or cut off) stops here.
   await ctx.ledger?.confirm(ctx.signal);
   try {
@@ -86,7 +89,7 @@ async function confirmAndComplete(
         uploadId: target.uploadId,
         error: err,
       });
-      return "invalid-part";
+      return INVALID_PART;
     }
     throw err;
   }

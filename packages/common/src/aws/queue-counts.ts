@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 
-/** The narrow SQS surface the jobsender and the operator commands need. */
+/** The narrow SQS surface the programs and the operator commands need. */
 export type SqsSend = Pick<SQSClient, "send">;
 
 /** Messages of one queue. */
