@@ -79,7 +79,10 @@ export function readJobTypeAndNames(r: FieldReader, baseDir: string): NameFields
 /** `ChunkSize` and `MemoryBudgetMB`, in bytes; the budget must hold at least one part. */
 export function readPartAndMemorySizes(
   r: FieldReader,
-): Pick<Config, "chunkSizeBytes" | "memoryBudgetBytes"> {
+): Pick<
+  Config,
+  "chunkSizeBytes" | "memoryBudgetBytes" | "splitThresholdBytes" | "splitSliceSizeBytes"
+> {
   const chunkSizeMb = r.integer("ChunkSize", 5, MIN_PART_MB, MAX_PART_MB, "MB");
   const memoryBudgetMb = r.integer("MemoryBudgetMB", 2048, 8, 1024 * 1024, "MB");
   if (memoryBudgetMb < chunkSizeMb) {
@@ -89,7 +92,31 @@ export function readPartAndMemorySizes(
       `at least ChunkSize (${chunkSizeMb} MB), so one part fits in memory`,
     );
   }
-  return { chunkSizeBytes: chunkSizeMb * MIB, memoryBudgetBytes: memoryBudgetMb * MIB };
+  return {
+    chunkSizeBytes: chunkSizeMb * MIB,
+    memoryBudgetBytes: memoryBudgetMb * MIB,
+    ...readSplitSizes(r, chunkSizeMb),
+  };
+}
+
+/** S3's largest object, in MB: no threshold above it can ever split anything. */
+const MAX_OBJECT_MB = 5 * 1024 * 1024;
+
+/** `SplitThreshold` and `SplitSliceSize`: a slice holds at least one part of `ChunkSize`. */
+function readSplitSizes(
+  r: FieldReader,
+  chunkSizeMb: number,
+): Pick<Config, "splitThresholdBytes" | "splitSliceSizeBytes"> {
+  const threshold = r.integer("SplitThreshold", 10_240, 0, MAX_OBJECT_MB, "MB, 0 = never split");
+  const slice = r.integer("SplitSliceSize", 1024, MIN_PART_MB, MAX_OBJECT_MB, "MB");
+  if (slice < chunkSizeMb) {
+    r.problem(
+      "SplitSliceSize",
+      String(slice),
+      `at least ChunkSize (${chunkSizeMb} MB), so a slice holds at least one part`,
+    );
+  }
+  return { splitThresholdBytes: threshold * MIB, splitSliceSizeBytes: slice * MIB };
 }
 
 /** `LoggingLevel`, in the original tool's Python names, as a winston level. */

@@ -126,6 +126,13 @@ export interface Config {
    * and the instance id; `undefined` when set to `none` (local runs). @default "http://169.254.169.254"
    */
   readonly instanceMetadataEndpoint: string | undefined;
+  /**
+   * `SplitThreshold` (MB) in bytes: objects larger than this are split into slices that any
+   * worker copies (one upload, many workers); 0 = never split. @default 10 GiB
+   */
+  readonly splitThresholdBytes: number;
+  /** `SplitSliceSize` (MB) in bytes: the bytes of one slice, in whole parts. @default 1 GiB */
+  readonly splitSliceSizeBytes: number;
   /** `MemoryBudgetMB` in bytes: part buffers held by one worker process at once. @default 2048 MiB */
   readonly memoryBudgetBytes: number;
 }

@@ -33,6 +33,8 @@ const OPTIONAL: Record<string, { field: keyof Config; dflt: unknown; bad: string
   MaxParallelFile: { field: "maxParallelFile", dflt: undefined, bad: "many" },
   MaxConnections: { field: "maxConnections", dflt: 256, bad: "4097" },
   MaxBandwidthMBps: { field: "maxBandwidthBytesPerSec", dflt: 0, bad: "-5" },
+  SplitThreshold: { field: "splitThresholdBytes", dflt: 10_240 * MIB, bad: "10G" },
+  SplitSliceSize: { field: "splitSliceSizeBytes", dflt: 1024 * MIB, bad: "4" },
   JobTimeout: { field: "jobTimeoutSec", dflt: 43_200, bad: "1h" },
   LoggingLevel: { field: "logLevel", dflt: "info", bad: "LOUD" },
   CleanUnfinishedUpload: { field: "cleanUnfinishedUpload", dflt: false, bad: "maybe" },
@@ -222,6 +224,12 @@ describe("parseConfig", () => {
   it("refuses a memory budget smaller than one part", () => {
     expect(problemsOf({ ...BASE, ChunkSize: "64", MemoryBudgetMB: "32" })).toEqual([
       expect.objectContaining({ key: "MemoryBudgetMB", value: "32" }),
+    ]);
+  });
+
+  it("refuses a slice smaller than one part", () => {
+    expect(problemsOf({ ...BASE, ChunkSize: "64", SplitSliceSize: "32" })).toEqual([
+      expect.objectContaining({ key: "SplitSliceSize", value: "32" }),
     ]);
   });
 });

@@ -29,6 +29,8 @@ export const CONFIG_KEYS = [
   "MaxParallelFile",
   "MaxConnections",
   "MaxBandwidthMBps",
+  "SplitThreshold",
+  "SplitSliceSize",
   "JobTimeout",
   "LoggingLevel",
   "CleanUnfinishedUpload",
@@ -97,6 +99,8 @@ export function parseConfig(raw: Readonly<Record<string, string>>, baseDir: stri
       "WHEN_REQUIRED",
     ),
     memoryBudgetBytes: sizes.memoryBudgetBytes,
+    splitThresholdBytes: sizes.splitThresholdBytes,
+    splitSliceSizeBytes: sizes.splitSliceSizeBytes,
     ...encryption,
     copyObjectTags: r.boolean("CopyObjectTags", false),
     jobsenderCompare: r.oneOf<"size" | "size+etag">(
