@@ -6,6 +6,7 @@ export {
   destroyClients,
   s3SocketCount,
 } from "./aws/clients.js";
+export { MessageSender, type MessageSenderOptions } from "./aws/message-sender.js";
 export { type QueueCounts, queueCounts, type SqsSend } from "./aws/queue-counts.js";
 export type {
   ChecksumMode,
@@ -46,6 +47,8 @@ export {
   joinKey,
   parseJobMessage,
 } from "./messages/job-message.js";
+export type { SliceJob, SliceMessageBody } from "./messages/slice-message.js";
+export { formatSliceMessage, sliceParts } from "./messages/slice-message.js";
 export type { BucketMapping, SideCredentials } from "./parameters/parameter-documents.js";
 export { parseBucketMap, parseCredentials } from "./parameters/parameter-documents.js";
 export type { SsmSend } from "./parameters/parameter-source.js";

@@ -26,11 +26,11 @@ import {
   loadBucketMap,
   loadConfig,
   loadCredentials,
+  MessageSender,
   queueCounts,
 } from "@s3-migration/common";
 import { checkRoleSideRegions } from "./bucket-regions.js";
 import { createDiffStats } from "./diff-listings.js";
-import { JobSender } from "./enqueue-jobs.js";
 import { compileIgnoreList, type IgnoreMatcher, loadIgnoreList } from "./ignore-list.js";
 import { createPlanStats, type PlanStats, planJobs } from "./plan-jobs.js";
 import { startProgress } from "./progress.js";
@@ -84,7 +84,7 @@ async function run(config: Config, args: Args, logger: Logger): Promise<number> 
     if (await queueStillBusy(clients, queueUrl, config, args, logger)) return EXIT.busy;
     const sender = args.dryRun
       ? undefined
-      : new JobSender(clients.sqs, queueUrl, { maxRetry: config.maxRetry });
+      : new MessageSender(clients.sqs, queueUrl, { maxRetry: config.maxRetry });
     const totals: PlanStats[] = [];
     for (const mapping of mappings) {
       totals.push(await sendMappingJobs(mapping, { config, clients, ignore, sender, logger }));
@@ -128,7 +128,7 @@ interface SendContext {
   readonly clients: AwsClients;
   readonly ignore: IgnoreMatcher;
   /** Undefined with `--dry-run`: the jobs go to stdout instead. */
-  readonly sender: JobSender | undefined;
+  readonly sender: MessageSender | undefined;
   readonly logger: Logger;
 }
 
@@ -153,7 +153,7 @@ async function sendMappingJobs(mapping: BucketMapping, ctx: SendContext): Promis
       stats,
     );
     for await (const job of jobs) {
-      if (sender) await sender.add(job);
+      if (sender) await sender.add(formatJobMessage(job));
       else process.stdout.write(`${formatJobMessage(job)}\n`);
     }
     await sender?.flush();
@@ -167,7 +167,7 @@ async function sendMappingJobs(mapping: BucketMapping, ctx: SendContext): Promis
 /** Logs the run's totals and prints the one-line summary. */
 function reportTotals(
   totals: readonly PlanStats[],
-  sender: JobSender | undefined,
+  sender: MessageSender | undefined,
   run: { readonly started: number; readonly dryRun: boolean },
   logger: Logger,
 ): void {

@@ -230,6 +230,12 @@ function pollLoop(
     metrics: parts.metrics,
     logger: parts.logger,
     refreshCredentials: parts.refreshCredentials,
+    split: {
+      thresholdBytes: config.splitThresholdBytes,
+      sliceSizeBytes: config.splitSliceSizeBytes,
+      sqs: clients.sqs,
+      queueUrl: queue.queueUrl,
+    },
   });
   return new PollLoop({
     sqs: clients.sqs,

@@ -1,4 +1,6 @@
 import { MessageError } from "../errors.js";
+import { asciiJson } from "./ascii-json.js";
+import { parseSliceFields, type SliceJob } from "./slice-message.js";
 
 /** One object to copy. */
 export interface CopyJob {
@@ -30,6 +32,8 @@ export type ParsedMessage =
       /** Records of an S3 event that cannot be read (absent when there are none). */
       readonly rejected?: readonly RejectedRecord[] | undefined;
     }
+  /** One slice of a giant object's upload, sent by the worker that split it. */
+  | { readonly kind: "slice"; readonly slice: SliceJob }
   /** `s3:TestEvent`, or an event whose records are not object creations: delete and ignore. */
   | { readonly kind: "ignore"; readonly reason: string };
 
@@ -51,12 +55,7 @@ export interface EventDestination {
 
 const MAX_KEY_BYTES = 1024;
 
-/**
- * Serialises a job in the wire shape {@link JobMessageBody}, as pure ASCII: every non-ASCII
- * character is written as a JSON `\uXXXX` escape (as the original tool's Python `json.dumps`
- * did). SQS refuses some characters S3 keys may hold, and fauxqs refuses every astral-plane
- * character (emoji); escaped, any key travels and `JSON.parse` restores it exactly.
- */
+/** Serialises a job in the wire shape {@link JobMessageBody}, as pure ASCII ({@link asciiJson}). */
 export function formatJobMessage(job: CopyJob): string {
   const body: JobMessageBody = {
     Src_bucket: job.srcBucket,
@@ -66,10 +65,7 @@ export function formatJobMessage(job: CopyJob): string {
     Size: job.size,
   };
   if (job.versionId !== undefined) body.versionId = job.versionId;
-  return JSON.stringify(body).replace(
-    /[\u007f-\uffff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  return asciiJson(body);
 }
 
 /**
@@ -121,6 +117,12 @@ export function parseJobMessage(body: string, events: EventDestination): ParsedM
   }
   if (doc.Event === "s3:TestEvent") return { kind: "ignore", reason: "s3:TestEvent" };
   if ("Records" in doc) return parseEvent(doc.Records, events);
+  if (doc.Kind === "slice") return { kind: "slice", slice: parseSliceFields(doc, parseJob(doc)) };
+  if ("Kind" in doc) {
+    throw new MessageError(
+      `message Kind ${JSON.stringify(doc.Kind)} is unknown (expected "slice")`,
+    );
+  }
   if ("Src_bucket" in doc || "Src_key" in doc) return { kind: "jobs", jobs: [parseJob(doc)] };
   throw new MessageError(
     `message is neither a job {Src_bucket, Src_key, Des_bucket, Des_key, Size} nor an S3 event: ${preview(body)}`,

@@ -1,9 +1,9 @@
 /**
  * `pnpm status --config <ini> [--json] [--watch] [--interval <s>] [--rate-window <min>]`: queue
  * and DLQ depth, objects done / running / failed with bytes from the status table, the recent
- * rate, an ETA, the objects in progress (parts done / total, lease expiry) and the most recent
- * failures. Exit codes: 0 shown; 1 failure; 2 bad arguments or
- * configuration.
+ * rate, an ETA, the objects in progress (parts done / total, lease expiry; slices and bytes
+ * done / total of giant objects split across workers) and the most recent failures. Exit codes:
+ * 0 shown; 1 failure; 2 bad arguments or configuration.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";

@@ -1,9 +1,25 @@
 import { formatInProgress } from "./in-progress.js";
-import type { StateTotals, StatusReport } from "./status-report.js";
+import type { RecentFailure, StateTotals, StatusReport } from "./status-report.js";
 
 const MIB = 1024 * 1024;
 const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
 const totals = (t: StateTotals) => `${t.count} (${mib(t.bytes)})`;
+
+/** `3 (60.0 MiB)`, or `3 (60.0 MiB, 1 split)` when giant objects are being copied in slices. */
+const runningTotals = (running: StateTotals, split: StateTotals) =>
+  split.count > 0
+    ? `${running.count} (${mib(running.bytes)}, ${split.count} split)`
+    : totals(running);
+
+/**
+ * `<end> src/key [object, attempt 2] NoSuchKey`; a split object's also tells how many slices
+ * are done, since its error (`slice n/S: ...`) names only the one that failed.
+ */
+function formatFailure(f: RecentFailure): string {
+  const slices =
+    f.split === undefined ? "" : `, slices ${f.split.slicesDone}/${f.split.slices} done`;
+  return `${f.endTime} ${f.srcBucket}/${f.srcKey} [${f.errorClass}, attempt ${f.attempts}${slices}] ${f.lastError.split("\n")[0]}`;
+}
 
 /** Formats seconds as `1h 02m 03s`. */
 export function formatDuration(seconds: number): string {
@@ -20,7 +36,7 @@ export function formatStatusReport(r: StatusReport): string {
     `status at ${r.time}`,
     `queue:   ${r.queue.waiting} waiting, ${r.queue.inFlight} in flight, ${r.queue.delayed} delayed`,
     `DLQ:     ${r.dlq.waiting + r.dlq.inFlight + r.dlq.delayed} messages`,
-    `objects: done ${totals(r.objects.done)}, running ${totals(r.objects.running)}, failed ${totals(r.objects.failed)}` +
+    `objects: done ${totals(r.objects.done)}, running ${runningTotals(r.objects.running, r.objects.splitRunning)}, failed ${totals(r.objects.failed)}` +
       (r.objects.other.count > 0 ? `, other ${totals(r.objects.other)}` : ""),
     `rate:    ${mib(r.bytesPerSecond)}/s, ${r.objectsPerSecond.toFixed(2)} objects/s (last ${r.rateWindowMinutes} min)`,
     `ETA:     ${r.etaSeconds === undefined ? "unknown (no recent progress)" : formatDuration(r.etaSeconds)}`,
@@ -33,11 +49,7 @@ export function formatStatusReport(r: StatusReport): string {
   }
   if (r.objects.failures.length > 0) {
     lines.push("recent failures:");
-    for (const f of r.objects.failures) {
-      lines.push(
-        `  ${f.endTime} ${f.srcBucket}/${f.srcKey} [${f.errorClass}, attempt ${f.attempts}] ${f.lastError.split("\n")[0]}`,
-      );
-    }
+    for (const f of r.objects.failures) lines.push(`  ${formatFailure(f)}`);
   }
   return `${lines.join("\n")}\n`;
 }

@@ -1,16 +1,12 @@
-import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { ScanCommand } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import {
   buildStatusReport,
-  type DynamoSend,
   formatStatusReport,
   keepNewest,
   type RecentFailure,
   scanStatusTable,
 } from "./status-report.js";
-
-type Item = Record<string, AttributeValue>;
+import { fakeScan, type Item } from "./status-scan-fake.js";
 
 const ZERO_QUEUE = { waiting: 0, inFlight: 0, delayed: 0 };
 
@@ -23,24 +19,6 @@ function item(status: string, size: number, endTime: string, extra: Item = {}): 
     srcKey: { S: `k-${endTime}` },
     ...extra,
   };
-}
-
-/** A fake Scan that serves `pages` one after another and records each request. */
-function fakeScan(pages: Item[][]) {
-  const requests: ScanCommand["input"][] = [];
-  const db: DynamoSend = {
-    send: (async (command: unknown) => {
-      if (!(command instanceof ScanCommand)) throw new Error("unexpected command");
-      requests.push(command.input);
-      const at = Number(command.input.ExclusiveStartKey?.objectId?.S ?? 0);
-      const last = at + 1 < pages.length;
-      return {
-        Items: pages[at],
-        LastEvaluatedKey: last ? { objectId: { S: String(at + 1) } } : undefined,
-      };
-    }) as DynamoSend["send"],
-  };
-  return { db, requests };
 }
 
 const failure = (endTime: string): RecentFailure => ({
@@ -173,6 +151,7 @@ describe("buildStatusReport", () => {
   const objects = (recent: { count: number; bytes: number }) => ({
     done: zero,
     running: zero,
+    splitRunning: zero,
     failed: zero,
     other: zero,
     recent,

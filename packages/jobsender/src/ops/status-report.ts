@@ -1,8 +1,10 @@
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import type { QueueCounts } from "@s3-migration/common";
 import { type InProgress, inProgressOf } from "./in-progress.js";
+import { type SplitProgress, splitProgressOf } from "./split-progress.js";
 
 export type { InProgress } from "./in-progress.js";
+export type { SplitProgress } from "./split-progress.js";
 export { formatDuration, formatStatusReport } from "./status-report-text.js";
 
 /** The narrow DynamoDB surface `status` needs. */
@@ -21,13 +23,18 @@ export interface RecentFailure {
   readonly endTime: string;
   readonly errorClass: string;
   readonly attempts: number;
+  /** Starts with `slice n/S:` when a slice of a split object failed. */
   readonly lastError: string;
+  /** Slices done / total and the failed slice of a split object; absent for any other object. */
+  readonly split?: SplitProgress;
 }
 
 /** What one pass over the status table found. */
 export interface TableSummary {
   readonly done: StateTotals;
   readonly running: StateTotals;
+  /** The running items that are giant objects split across workers (a subset of `running`). */
+  readonly splitRunning: StateTotals;
   readonly failed: StateTotals;
   /** Items with another (or no) status. */
   readonly other: StateTotals;
@@ -81,7 +88,9 @@ export async function scanStatusTable(
         ExclusiveStartKey: startKey,
         ProjectionExpression:
           "#status, sizeBytes, endTime, srcBucket, srcKey, errorClass, attempts, lastError, " +
-          "workerId, lastStart, leaseExpires, partsDone, partsTotal",
+          "workerId, lastStart, leaseExpires, partsDone, partsTotal, " +
+          // A split object's progress (see split-progress.ts).
+          "splitSlices, splitSliceParts, slicesDone, failedSlice, uploadPartSize",
         ExpressionAttributeNames: { "#status": "status" },
       }),
       { abortSignal: options.signal },
@@ -97,6 +106,7 @@ function emptySummary(): TableSummary {
   return {
     done: zero(),
     running: zero(),
+    splitRunning: zero(),
     failed: zero(),
     other: zero(),
     recent: zero(),
@@ -129,28 +139,30 @@ function countItem(
     summary.recent.count++;
     summary.recent.bytes += size;
   }
-  if (status === "failed") {
-    keepNewest(
-      summary.failures,
-      {
-        srcBucket: str(item.srcBucket),
-        srcKey: str(item.srcKey),
-        endTime,
-        errorClass: str(item.errorClass),
-        attempts: num(item.attempts),
-        lastError: str(item.lastError),
-      },
-      keep.failures,
-    );
-  }
+  if (status === "failed") keepNewest(summary.failures, failureOf(item), keep.failures);
   if (status === "running") {
-    keepOrdered(
-      summary.inProgress,
-      inProgressOf(item),
-      keep.inProgress,
-      (a, b) => a.lastStart < b.lastStart,
-    );
+    const progress = inProgressOf(item);
+    if (progress.split !== undefined) {
+      summary.splitRunning.count++;
+      summary.splitRunning.bytes += size;
+    }
+    keepOrdered(summary.inProgress, progress, keep.inProgress, (a, b) => a.lastStart < b.lastStart);
   }
+}
+
+/** The failure a `failed` status item describes. */
+function failureOf(item: Record<string, AttributeValue>): RecentFailure {
+  const split = splitProgressOf(item);
+  return {
+    srcBucket: str(item.srcBucket),
+    srcKey: str(item.srcKey),
+    endTime: str(item.endTime),
+    errorClass: str(item.errorClass),
+    attempts: num(item.attempts),
+    lastError: str(item.lastError),
+    // Only on split objects, so the JSON of every other failure stays as it was.
+    ...(split === undefined ? {} : { split }),
+  };
 }
 
 /** Inserts `failure` into `list` (newest first) and trims it to `keep` entries. */
@@ -190,6 +202,8 @@ export interface StatusReport {
   /**
    * Estimated seconds until the queue is empty: messages waiting and in flight at the recent
    * object rate (a message holds one job, as the jobsender sends them); undefined without rate.
+   * The queue cannot tell a giant object's slice messages from jobs, so while objects are split
+   * each slice counts as an object and the estimate runs high.
    */
   readonly etaSeconds: number | undefined;
 }

@@ -10,6 +10,7 @@ import { copySmallObject } from "./copy-small.js";
 import { copyMultipartObject } from "./multipart/copy-multipart.js";
 import type { CopyCallOptions, CopyResult, TransferDeps } from "./transfer/copy-types.js";
 import { SourceChangedError } from "./transfer/retry.js";
+import type { TransferOptions } from "./transfer/transfer-options.js";
 
 /**
  * Makes the destination object byte-identical to the source: one GET + PUT up to
@@ -38,8 +39,7 @@ export async function copyObject(
         error: err,
       }),
   };
-  const { getObjectWithVersionId, updateVersionId } = deps.options;
-  const requestedVersion = getObjectWithVersionId && !updateVersionId ? job.versionId : undefined;
+  const requestedVersion = requestedVersionOf(job, deps.options);
   try {
     if (job.size <= deps.options.resumableThresholdBytes) {
       const result = await copySmallObject(job, requestedVersion, ctx);
@@ -49,6 +49,14 @@ export async function copyObject(
   } catch (err) {
     throw typed(err, job);
   }
+}
+
+/** The source version a copy reads: the job's, unless versions are off or the newest is asked for. */
+export function requestedVersionOf(
+  job: CopyJob,
+  options: Pick<TransferOptions, "getObjectWithVersionId" | "updateVersionId">,
+): string | undefined {
+  return options.getObjectWithVersionId && !options.updateVersionId ? job.versionId : undefined;
 }
 
 function typed(err: unknown, job: CopyJob): MigrationError {

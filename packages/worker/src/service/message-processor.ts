@@ -13,12 +13,14 @@ import {
 import { LeaseLostError } from "../engine/transfer/upload-ledger.js";
 import { claimObject, type Delivery } from "./claim-object.js";
 import { copyAndRecord } from "./copy-and-record.js";
+import { handleSlice } from "./handle-slice.js";
 import { keepInvisible, logStopped, type SqsSend, setVisibility } from "./heartbeat.js";
 import { receiveCount, retryDelaySec } from "./job-timing.js";
 import { ObjectLease } from "./object-lease.js";
 import { recordFailure } from "./record-failure.js";
 import type { RotatingTransfer } from "./rotating-transfer.js";
 import { type JobOutcome, settlement } from "./settle-rules.js";
+import type { SplitCause, SplitSettings } from "./split-object.js";
 import type { SqsBatcher } from "./sqs-batcher.js";
 import type { StatusStore } from "./status-store.js";
 import type { ThroughputMetrics } from "./throughput-metrics.js";
@@ -42,6 +44,13 @@ export interface ProcessorDeps {
    * message.
    */
   readonly settle?: Pick<SqsBatcher, "delete" | "changeVisibility"> | undefined;
+  /** Giant objects split into slices (`SplitThreshold`); without it every object is copied whole. */
+  readonly split?: SplitSettings | undefined;
+}
+
+/** A job run for a slice: only while the item binds the slice's upload, and why. */
+interface SliceTurn extends SplitCause {
+  readonly expectUpload: string;
 }
 
 /** The lease of the object a message is copying now (renewed by its heartbeat). */
@@ -81,8 +90,36 @@ export class MessageProcessor {
       await this.#delete(message);
       return;
     }
+    if (parsed.kind === "slice") {
+      const { slice } = parsed;
+      const outcomes = await this.#underHeartbeat(message, shutdown, log, async (stop, current) => [
+        await handleSlice(
+          slice,
+          stop,
+          this.#d,
+          (expectUpload, cause) =>
+            this.#runJob(slice.job, deliveryOf(message), stop, current, log, {
+              expectUpload,
+              ...cause,
+            }),
+          log,
+        ),
+      ]);
+      await this.#settle(message, outcomes);
+      return;
+    }
     this.#reportRejected(parsed.rejected ?? [], log);
-    const outcomes = await this.#runJobs(parsed.jobs, message, shutdown, log);
+    const outcomes = await this.#underHeartbeat(message, shutdown, log, async (stop, current) => {
+      const ended: JobOutcome[] = [];
+      for (const job of parsed.jobs) {
+        ended.push(
+          stop.aborted
+            ? { kind: "released" }
+            : await this.#runJob(job, deliveryOf(message), stop, current, log),
+        );
+      }
+      return ended;
+    });
     await this.#settle(message, outcomes);
   }
 
@@ -109,15 +146,16 @@ export class MessageProcessor {
   }
 
   /**
-   * Runs the jobs one after another under a heartbeat; a fatal error releases the message. The
-   * jobs stop, as on shutdown, when the heartbeat cannot extend the message's visibility within
-   * SQS's 12 hours from this receive (the message is then released for a fresh receive).
+   * Runs the message's work (its jobs one after another, or its slice) under a heartbeat; a
+   * fatal error releases the message. The work stops, as on shutdown, when the heartbeat cannot
+   * extend the message's visibility within SQS's 12 hours from this receive (the message is
+   * then released for a fresh receive).
    */
-  async #runJobs(
-    jobs: readonly CopyJob[],
+  async #underHeartbeat(
     message: Message,
     shutdown: AbortSignal,
     log: Logger,
+    work: (stop: AbortSignal, current: CurrentLease) => Promise<JobOutcome[]>,
   ): Promise<JobOutcome[]> {
     const d = this.#d;
     const receipt = message.ReceiptHandle ?? "";
@@ -135,16 +173,8 @@ export class MessageProcessor {
       },
       shutdown,
     );
-    const outcomes: JobOutcome[] = [];
     try {
-      for (const job of jobs) {
-        outcomes.push(
-          stop.aborted
-            ? { kind: "released" }
-            : await this.#runJob(job, deliveryOf(message), stop, current, log),
-        );
-      }
-      return outcomes;
+      return await work(stop, current);
     } catch (err) {
       stopHeartbeat();
       await this.#setVisibility(receipt, 0).catch((releaseErr: unknown) =>
@@ -182,13 +212,18 @@ export class MessageProcessor {
     );
   }
 
-  /** Claims one object, copies it (once more after a key rotation) and records how it ended. */
+  /**
+   * Claims one object, copies it (once more after a key rotation) and records how it ended. For
+   * a slice's `turn`, an item that no longer binds the slice's upload ends it at once (the
+   * object was completed or restarted by another attempt: the slice is stale).
+   */
   async #runJob(
     job: CopyJob,
     delivery: Delivery,
     stop: AbortSignal,
     current: CurrentLease,
     parentLog: Logger,
+    turn?: SliceTurn,
   ): Promise<JobOutcome> {
     const log = parentLog.child({
       srcBucket: job.srcBucket,
@@ -202,9 +237,16 @@ export class MessageProcessor {
     const attemptId = `${delivery.messageId}/${randomUUID()}`;
     const lease = await claimObject(job, attemptId, delivery, this.#d, log);
     if (!(lease instanceof ObjectLease)) return lease;
+    if (turn !== undefined && lease.ledger().recorded?.uploadId !== turn.expectUpload) {
+      await lease.release();
+      log.info("slice dropped: its upload is no longer the object's", {
+        uploadId: turn.expectUpload,
+      });
+      return { kind: "done" };
+    }
     current.lease = lease;
     try {
-      return await this.#copyUnderLease(job, attemptId, lease, stop, log);
+      return await this.#copyUnderLease(job, attemptId, lease, stop, log, turn ?? {});
     } finally {
       lease.end();
       current.lease = undefined;
@@ -217,10 +259,11 @@ export class MessageProcessor {
     lease: ObjectLease,
     stop: AbortSignal,
     log: Logger,
+    cause: SplitCause,
   ): Promise<JobOutcome> {
     for (let refreshed = false; ; refreshed = true) {
       try {
-        await copyAndRecord(job, attemptId, lease, stop, this.#d, log);
+        await copyAndRecord(job, attemptId, lease, stop, this.#d, log, cause);
         return { kind: "done" };
       } catch (err) {
         if (lease.lost || err instanceof LeaseLostError) {

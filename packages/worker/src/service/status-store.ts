@@ -186,6 +186,14 @@ export class StatusStore {
     return (await this.#write(job, write)) !== undefined;
   }
 
+  /**
+   * One conditional write of another concern's expressions (the split's, `split/split-writes.ts`):
+   * the item as written, or `undefined` when the condition refused it.
+   */
+  async update(job: CopyJob, write: StatusWrite, signal?: AbortSignal): Promise<Item | undefined> {
+    return this.#write(job, write, signal, true);
+  }
+
   /** The item of one object, if any. */
   async get(job: CopyJob): Promise<StatusItem | undefined> {
     const item = await this.#read(job);

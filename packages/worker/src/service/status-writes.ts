@@ -21,6 +21,8 @@ const BINDING_FIELDS = [
   "partsDone",
   "partsTotal",
 ];
+/** A split's working attributes (`split/split-writes.ts`); a `done` keeps only `splitSlices`. */
+const SPLIT_WORK_FIELDS = ["splitSliceParts", "slicesDone", "failedSlice", "splitRestarts"];
 /** The lease's attributes. */
 const LEASE_FIELDS = ["leaseOwner", "leaseExpires"];
 const STATUS = { "#status": "status" };
@@ -73,7 +75,10 @@ export function startWrite(
   };
 }
 
-/** The binding of a new upload (replacing any older one, its version included), parts 0 of `partsTotal`. */
+/**
+ * The binding of a new upload (replacing any older one, its version included), parts 0 of
+ * `partsTotal`; a split of the older upload is dropped with it (its slices no longer match).
+ */
 export function bindWrite(
   attemptId: string,
   binding: UploadBinding,
@@ -84,9 +89,9 @@ export function bindWrite(
     update:
       "SET uploadId = :uploadId, uploadSourceEtag = :etag, uploadSourceSize = :size, " +
       "uploadPartSize = :partSize, partsTotal = :total, partsDone = :zero" +
-      (version === undefined
-        ? " REMOVE uploadSourceVersionId"
-        : ", uploadSourceVersionId = :version"),
+      (version === undefined ? "" : ", uploadSourceVersionId = :version") +
+      " REMOVE splitSlices, splitSliceParts, slicesDone, failedSlice" +
+      (version === undefined ? ", uploadSourceVersionId" : ""),
     condition: HELD,
     values: {
       ":attempt": s(attemptId),
@@ -163,7 +168,12 @@ function doneFields(result: CopyResult): { fields: Item; remove: string[] } {
     ...(result.uploadId ? { uploadId: s(result.uploadId) } : {}),
     ...(result.versionId ? { versionId: s(result.versionId) } : {}),
   };
-  const remove = [...LEASE_FIELDS, ...BINDING_FIELDS, ...(result.uploadId ? [] : ["uploadId"])];
+  const remove = [
+    ...LEASE_FIELDS,
+    ...BINDING_FIELDS,
+    ...SPLIT_WORK_FIELDS,
+    ...(result.uploadId ? [] : ["uploadId"]),
+  ];
   return { fields, remove };
 }
 

@@ -118,7 +118,7 @@ function countingParts(ctx: CopyContext, done: number, total: number): CopyConte
 }
 
 /** The source's own part boundaries when it has them and the service reveals them, else ours. */
-async function chooseLayout(
+export async function chooseLayout(
   job: CopyJob,
   source: SourceObject,
   ctx: CopyContext,

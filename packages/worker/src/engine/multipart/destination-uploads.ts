@@ -110,3 +110,38 @@ export async function abortUpload(
     if (!awsErrorIs(err, "upload-gone")) throw err;
   }
 }
+
+/**
+ * The parts of one range of an upload, `first` to `last` inclusive (ListParts from the part
+ * before `first`, paginated): what a slice of a split object finds already uploaded.
+ */
+export async function listPartRange(
+  s3: S3Send,
+  target: { readonly bucket: string; readonly key: string; readonly uploadId: string },
+  first: number,
+  last: number,
+  signal?: AbortSignal,
+): Promise<UploadedPart[]> {
+  const parts: UploadedPart[] = [];
+  let marker = first - 1;
+  while (marker < last) {
+    const page = await s3.send(
+      new ListPartsCommand({
+        Bucket: target.bucket,
+        Key: target.key,
+        UploadId: target.uploadId,
+        PartNumberMarker: marker > 0 ? String(marker) : undefined,
+        MaxParts: Math.min(1000, last - marker),
+      }),
+      { abortSignal: signal },
+    );
+    for (const p of page.Parts ?? []) {
+      if (p.PartNumber === undefined || p.PartNumber > last) continue;
+      parts.push({ partNumber: p.PartNumber, size: p.Size ?? 0, etag: unquote(p.ETag) });
+    }
+    const next = Number(page.NextPartNumberMarker);
+    if (!page.IsTruncated || !Number.isFinite(next) || next <= marker) break;
+    marker = next;
+  }
+  return parts;
+}

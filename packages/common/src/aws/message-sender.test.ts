@@ -1,15 +1,18 @@
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
-import { RetryableError } from "@s3-migration/common";
 import { describe, expect, it } from "vitest";
-import { JobSender, type SqsSend } from "./enqueue-jobs.js";
+import { RetryableError } from "../errors.js";
+import { formatJobMessage } from "../messages/job-message.js";
+import { MessageSender } from "./message-sender.js";
+import type { SqsSend } from "./queue-counts.js";
 
-const job = (i: number) => ({
-  srcBucket: "s",
-  srcKey: `k${i}`,
-  dstBucket: "d",
-  dstKey: `k${i}`,
-  size: i,
-});
+const job = (i: number) =>
+  formatJobMessage({
+    srcBucket: "s",
+    srcKey: `k${i}`,
+    dstBucket: "d",
+    dstKey: `k${i}`,
+    size: i,
+  });
 
 /** A fake SQS that records batches and fails the entries `fail` picks, round by round. */
 function fakeSqs(fail: (id: string, call: number) => false | "server" | "sender" = () => false) {
@@ -31,10 +34,10 @@ function fakeSqs(fail: (id: string, call: number) => false | "server" | "sender"
   return { sqs: { send: send as unknown as SqsSend["send"] }, bodies, calls: () => calls };
 }
 
-describe("JobSender", () => {
+describe("MessageSender", () => {
   it("sends every job once, 10 per batch", async () => {
     const fake = fakeSqs();
-    const sender = new JobSender(fake.sqs, "q");
+    const sender = new MessageSender(fake.sqs, "q");
     for (let i = 0; i < 95; i++) await sender.add(job(i));
     await sender.flush();
     expect(sender.sent).toBe(95);
@@ -46,7 +49,7 @@ describe("JobSender", () => {
     const fake = fakeSqs((id, call) =>
       call === 0 && (id === "3" || id === "7") ? "server" : false,
     );
-    const sender = new JobSender(fake.sqs, "q", { retryDelayMs: 1 });
+    const sender = new MessageSender(fake.sqs, "q", { retryDelayMs: 1 });
     for (let i = 0; i < 10; i++) await sender.add(job(i));
     await sender.flush();
     expect(sender.sent).toBe(10);
@@ -55,7 +58,7 @@ describe("JobSender", () => {
 
   it("gives up after maxRetry rounds and says how many were refused", async () => {
     const fake = fakeSqs((id) => (id === "0" ? "server" : false));
-    const sender = new JobSender(fake.sqs, "q", { maxRetry: 2, retryDelayMs: 1 });
+    const sender = new MessageSender(fake.sqs, "q", { maxRetry: 2, retryDelayMs: 1 });
     for (let i = 0; i < 10; i++) await sender.add(job(i));
     await expect(sender.flush()).rejects.toThrow(RetryableError);
     expect(fake.calls()).toBe(3);
@@ -63,7 +66,7 @@ describe("JobSender", () => {
 
   it("does not resend what the queue refuses as malformed", async () => {
     const fake = fakeSqs((id) => (id === "0" ? "sender" : false));
-    const sender = new JobSender(fake.sqs, "q", { retryDelayMs: 1 });
+    const sender = new MessageSender(fake.sqs, "q", { retryDelayMs: 1 });
     await sender.add(job(1));
     await expect(sender.flush()).rejects.toThrow(/refused a message/);
     expect(fake.calls()).toBe(1);

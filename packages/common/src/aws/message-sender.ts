@@ -1,16 +1,10 @@
-import {
-  SendMessageBatchCommand,
-  type SendMessageBatchRequestEntry,
-  type SQSClient,
-} from "@aws-sdk/client-sqs";
-import { type CopyJob, formatJobMessage, RetryableError } from "@s3-migration/common";
+import { SendMessageBatchCommand, type SendMessageBatchRequestEntry } from "@aws-sdk/client-sqs";
 import pLimit from "p-limit";
+import { RetryableError } from "../errors.js";
+import type { SqsSend } from "./queue-counts.js";
 
-/** The narrow SQS surface of the sender. */
-export type SqsSend = Pick<SQSClient, "send">;
-
-/** Options of {@link JobSender}. */
-export interface JobSenderOptions {
+/** Options of {@link MessageSender}. */
+export interface MessageSenderOptions {
   /** Batches in flight at once. @default 8 */
   readonly concurrency?: number;
   /** Times failed entries of a batch are sent again. @default 5 */
@@ -20,24 +14,24 @@ export interface JobSenderOptions {
 }
 
 /**
- * Sends jobs with SendMessageBatch, 10 per call and several calls in flight. SendMessageBatch
+ * Sends message bodies (the jobsender's jobs, a splitting worker's slices) with SendMessageBatch, 10 per call and several calls in flight. SendMessageBatch
  * can succeed as a call while some entries fail (throttling, an internal error): those entries
  * are sent again with backoff; still failing after `maxRetry` rounds, the send fails with a
  * RetryableError naming how many. `add` waits when enough batches are in flight, so memory
- * stays bounded however many jobs the diff yields.
+ * stays bounded however many messages the caller yields.
  */
-export class JobSender {
+export class MessageSender {
   readonly #sqs: SqsSend;
   readonly #queueUrl: string;
   readonly #limit: ReturnType<typeof pLimit>;
   readonly #maxRetry: number;
   readonly #retryDelayMs: number;
   readonly #inFlight = new Set<Promise<void>>();
-  #batch: CopyJob[] = [];
+  #batch: string[] = [];
   #sent = 0;
   #firstError: unknown;
 
-  constructor(sqs: SqsSend, queueUrl: string, options: JobSenderOptions = {}) {
+  constructor(sqs: SqsSend, queueUrl: string, options: MessageSenderOptions = {}) {
     this.#sqs = sqs;
     this.#queueUrl = queueUrl;
     this.#limit = pLimit(options.concurrency ?? 8);
@@ -45,14 +39,15 @@ export class JobSender {
     this.#retryDelayMs = options.retryDelayMs ?? 200;
   }
 
-  /** Jobs the queue has accepted so far. */
+  /** Messages the queue has accepted so far. */
   get sent(): number {
     return this.#sent;
   }
 
-  async add(job: CopyJob): Promise<void> {
+  /** Queues one message body (sent in the next batch of 10). */
+  async add(body: string): Promise<void> {
     this.#throwIfFailed();
-    this.#batch.push(job);
+    this.#batch.push(body);
     if (this.#batch.length < 10) return;
     this.#dispatch();
     // Back-pressure: never more than `concurrency` batches queued behind the ones in flight.
@@ -69,9 +64,9 @@ export class JobSender {
   }
 
   #dispatch(): void {
-    const jobs = this.#batch;
+    const bodies = this.#batch;
     this.#batch = [];
-    const work = this.#limit(() => this.#sendBatch(jobs))
+    const work = this.#limit(() => this.#sendBatch(bodies))
       .catch((err: unknown) => {
         this.#firstError ??= err;
       })
@@ -79,10 +74,10 @@ export class JobSender {
     this.#inFlight.add(work);
   }
 
-  async #sendBatch(jobs: readonly CopyJob[]): Promise<void> {
-    let entries: SendMessageBatchRequestEntry[] = jobs.map((job, i) => ({
+  async #sendBatch(bodies: readonly string[]): Promise<void> {
+    let entries: SendMessageBatchRequestEntry[] = bodies.map((body, i) => ({
       Id: String(i),
-      MessageBody: formatJobMessage(job),
+      MessageBody: body,
     }));
     for (let round = 0; entries.length > 0; round++) {
       if (round > this.#maxRetry) {
