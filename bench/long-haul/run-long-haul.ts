@@ -12,7 +12,7 @@
  *     [--issue-sizes] [--large-mib 20] [--medium-count 2] [--medium-mib 12]
  *     [--mixed-small-count 50] [--small-count 200] [--small-kib 64] [--timeout-sec 900] [--keep]
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { destroyClients } from "../../packages/common/src/index.js";
 import { deleteBucket } from "../../test/support/cleanup.js";
@@ -21,8 +21,8 @@ import { generate, totalBytes } from "../copy/datasets.js";
 import { ensureBucket, localClients } from "../copy/s3.js";
 import { type BenchOptions, parseOptions, UsageError } from "./cli-options.js";
 import { longHaulDatasets } from "./datasets.js";
-import { type Link, MB, startLink } from "./link.js";
 import { oneRun, type RunContext } from "./one-run.js";
+import { openLink } from "./open-link.js";
 import { writeOursIni } from "./ours-ini.js";
 import { physicalLimitSeconds } from "./physical-limit.js";
 import { BENCH_DIR, bundlePrograms } from "./processes.js";
@@ -39,27 +39,6 @@ function options(): BenchOptions {
     say(`run-long-haul: ${err.message}`);
     process.exit(2);
   }
-}
-
-/** The link in front of the china tenant (none with `--no-link`), and the endpoint to use. */
-async function openLink(o: BenchOptions): Promise<{ link: Link | undefined; endpoint: string }> {
-  const credentials = join(ROOT, ".local", "credentials.json");
-  const china = new URL(
-    (JSON.parse(readFileSync(credentials, "utf8")) as { endpoint: string }).endpoint,
-  );
-  if (o.noLink) {
-    say(`no link: the china tenant at ${china.origin} directly (loopback)`);
-    return { link: undefined, endpoint: china.origin };
-  }
-  const link = await startLink({
-    upstream: { host: china.hostname, port: Number(china.port) },
-    ...o.shape,
-  });
-  const total = o.shape.totalBytesPerSec;
-  say(
-    `link ${link.url} → ${china.host}: RTT ${o.shape.rttMs} ms, ${o.shape.perConnectionBytesPerSec / MB} MB/s per connection${total === undefined ? "" : `, ${total / MB} MB/s in total`}`,
-  );
-  return { link, endpoint: link.url };
 }
 
 /** Generates every dataset's source once, then runs every tool `runs` times, in rotating order. */
@@ -129,7 +108,7 @@ async function main(): Promise<void> {
     o.tools.flatMap((t) => (t.kind === "ours" ? [[t.name, writeOursIni(t.label, t.source)]] : [])),
   );
   const { clients } = await localClients();
-  const { link, endpoint } = await openLink(o);
+  const { link, endpoint } = await openLink(o, say);
   writeRcloneConfig(endpoint);
   const ctx: RunContext = {
     clients,

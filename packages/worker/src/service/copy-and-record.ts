@@ -59,6 +59,7 @@ export async function copyAndRecord(
       checksum: result.checksum,
       durationMs: result.durationMs,
       restarts: result.restarts,
+      ...(result.slices === undefined ? {} : { slices: result.slices }),
     });
   } finally {
     timed.dispose();

@@ -70,7 +70,9 @@ export async function splitObject(
   const recorded = splitStateOf(lease.held?.item);
   if (cause.uploadGone && recorded !== undefined) {
     const completed = await completedEarlier(job, source, layout, recorded, ctx);
-    if (completed !== undefined) return { ...completed, durationMs: Date.now() - started };
+    if (completed !== undefined) {
+      return { ...completed, slices: recorded.slices, durationMs: Date.now() - started };
+    }
   }
   const restarts = Number(lease.held?.item.splitRestarts?.N ?? 0);
   const upload = await openUpload(job, source, layout, ctx);
@@ -89,7 +91,10 @@ export async function splitObject(
   );
   const { complete, missing } = slicesByPresence(plan, upload.reused);
   if (missing.length === 0) {
-    return completeWhole(job, source, layout, upload, plan, started, ctx);
+    return {
+      ...(await completeWhole(job, source, layout, upload, plan, started, ctx)),
+      slices: plan.slices,
+    };
   }
   lease.end();
   const record = {

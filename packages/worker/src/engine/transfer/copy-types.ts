@@ -101,5 +101,7 @@ export interface CopyResult {
   readonly uploadId?: string | undefined;
   /** Times the copy started over because the source changed under it. */
   readonly restarts: number;
+  /** The slices a split object's parts were copied in, by any worker (see `SplitThreshold`). */
+  readonly slices?: number | undefined;
   readonly durationMs: number;
 }
