@@ -16,8 +16,9 @@ const TOKEN = /\s*(?:(#\w+)|(:\w+)|([A-Za-z_]\w*)|(<>|<=|>=|[=<>(),]))/y;
 
 /**
  * A reader of the expressions the status store writes, evaluated as DynamoDB does. It knows
- * update clauses `SET a = :v, b = if_not_exists(b, :v)`, `REMOVE a, b`, `ADD n :v` (each once,
- * in any order, no path in two of them) and conditions of `attribute_exists(a)`,
+ * update clauses `SET a = :v, b = if_not_exists(b, :v)`, `REMOVE a, b`, `ADD n :v` (a number,
+ * or a number set: union) (each once, in any order, no path in two of them) and conditions of
+ * `attribute_exists(a)`,
  * `attribute_not_exists(a)`, comparisons `= <> < <= > >=` of paths and values, `NOT`, `AND`,
  * `OR` and parentheses. Anything else throws, so a new expression cannot pass unevaluated.
  */
@@ -193,6 +194,10 @@ function change(clause: string, r: Reader, item: Item): [string, AttributeValue 
   if (clause === "REMOVE") return [path, undefined];
   if (clause === "ADD") {
     const add = r.value();
+    if (add.NS !== undefined) {
+      const have = item[path]?.NS ?? [];
+      return [path, { NS: [...new Set([...have, ...add.NS])] }];
+    }
     if (add.N === undefined) throw new Error(`FakeDynamoDb: ADD of a non-number to ${path}`);
     return [path, { N: String(Number(item[path]?.N ?? 0) + Number(add.N)) }];
   }
