@@ -28,13 +28,20 @@ export async function copySliceParts(slice: SliceJob, ctx: CopyContext): Promise
   const { deps, signal } = ctx;
   const { first, last } = sliceParts(slice);
   const specs = layoutWithPartSize(job.size, slice.partSize).slice(first - 1, last);
-  const listed = await listPartRange(
-    deps.destination,
-    { bucket: job.dstBucket, key: job.dstKey, uploadId: slice.uploadId },
-    first,
-    last,
-    signal,
-  );
+  // Until the parts are queued, the poll loop must count them (see ConnectionPool.reserve).
+  const unreserve = deps.connections?.reserve(specs.length);
+  let listed: Awaited<ReturnType<typeof listPartRange>>;
+  try {
+    listed = await listPartRange(
+      deps.destination,
+      { bucket: job.dstBucket, key: job.dstKey, uploadId: slice.uploadId },
+      first,
+      last,
+      signal,
+    );
+  } finally {
+    unreserve?.();
+  }
   const md5 = destinationEtagsAreMd5(deps.options);
   const present = new Set(
     listed

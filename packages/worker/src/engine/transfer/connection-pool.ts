@@ -16,6 +16,7 @@ export class ConnectionPool {
   readonly #limit: LimitFunction;
   #wake: (() => void) | undefined;
   #wakeup: Promise<void> | undefined;
+  #reserved = 0;
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) {
@@ -40,9 +41,27 @@ export class ConnectionPool {
     return this.#limit.activeCount;
   }
 
-  /** Requests waiting for a connection. */
+  /** Requests waiting for a connection, and connections reserved for requests to come. */
   get pending(): number {
-    return this.#limit.pendingCount;
+    return this.#limit.pendingCount + this.#reserved;
+  }
+
+  /**
+   * Counts `count` connections as claimed until the returned function is called: for a job
+   * that knows how many parts it will queue but must first ask which (a slice lists its parts),
+   * so the poll loop does not take more messages in that round trip than the connections allow.
+   */
+  reserve(count: number): () => void {
+    const n = Math.max(0, Math.min(count, this.capacity));
+    this.#reserved += n;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      // No wake-up: the reserved requests are queued right after, or the job ends (which wakes
+      // the poll loop itself).
+      this.#reserved -= n;
+    };
   }
 
   /** Connections neither running nor claimed by a waiting request (never below 0). */
