@@ -42,6 +42,10 @@ describe("withRetries", () => {
     expect(await callsUntilDone(new SourceChangedError("changed"))).toBe(1);
   });
 
+  it("never retries a part whose upload is gone (completed, or aborted by a restart)", async () => {
+    expect(await callsUntilDone(sdkError("NoSuchUpload", 404, 1))).toBe(1);
+  });
+
   it("returns the first success", async () => {
     let calls = 0;
     const out = await withRetries(

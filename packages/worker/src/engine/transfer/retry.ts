@@ -24,8 +24,9 @@ export interface RetryOptions {
 /**
  * Runs `fn` again after failures the SDK's own retries cannot see: a bad digest, an ETag that
  * does not match the bytes sent, a body stream that broke after the response headers arrived.
- * Retries only what {@link classifyAwsError} calls retryable, never after an abort or a
- * source change, and at most `maxRetry` times: nothing retries forever.
+ * Retries only what {@link classifyAwsError} calls retryable, never after an abort, a source
+ * change or an upload that is gone (completed or aborted: the same part can never land again;
+ * the job decides what it means), and at most `maxRetry` times: nothing retries forever.
  *
  * An error on which the SDK already spent all its attempts (its `maxAttempts` is `maxRetry + 1`,
  * see packages/common) is not retried again: a 5xx or throttling that outlasted the SDK's
@@ -42,6 +43,7 @@ export async function withRetries<T>(
     } catch (err) {
       const last = attempt >= options.maxRetry;
       if (last || options.signal?.aborted || err instanceof SourceChangedError) throw err;
+      if (awsErrorIs(err, "upload-gone")) throw err;
       if (sdkRetriesSpent(err, options.maxRetry)) throw err;
       if (classifyAwsError(err) !== "retryable") throw err;
       options.onRetry?.(err, attempt + 1);
