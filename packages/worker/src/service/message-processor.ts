@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { DeleteMessageCommand, type Message } from "@aws-sdk/client-sqs";
+import type { Message } from "@aws-sdk/client-sqs";
 import {
   awsErrorIs,
   type CopyJob,
@@ -9,17 +9,24 @@ import {
   type ParsedMessage,
   parseJobMessage,
   type RejectedRecord,
+  type SliceJob,
 } from "@s3-migration/common";
 import { LeaseLostError } from "../engine/transfer/upload-ledger.js";
 import { claimObject, type Delivery } from "./claim-object.js";
 import { copyAndRecord } from "./copy-and-record.js";
 import { handleSlice } from "./handle-slice.js";
-import { keepInvisible, logStopped, type SqsSend, setVisibility } from "./heartbeat.js";
-import { receiveCount, retryDelaySec } from "./job-timing.js";
+import { logStopped, type SqsSend } from "./heartbeat.js";
+import { receiveCount } from "./job-timing.js";
+import {
+  type CurrentLease,
+  deleteMessage,
+  settleMessage,
+  underHeartbeat,
+} from "./message-settle.js";
 import { ObjectLease } from "./object-lease.js";
 import { recordFailure } from "./record-failure.js";
 import type { RotatingTransfer } from "./rotating-transfer.js";
-import { type JobOutcome, settlement } from "./settle-rules.js";
+import type { JobOutcome } from "./settle-rules.js";
 import type { SplitCause, SplitSettings } from "./split-object.js";
 import type { SqsBatcher } from "./sqs-batcher.js";
 import type { StatusStore } from "./status-store.js";
@@ -53,11 +60,6 @@ interface SliceTurn extends SplitCause {
   readonly expectUpload: string;
 }
 
-/** The lease of the object a message is copying now (renewed by its heartbeat). */
-interface CurrentLease {
-  lease: ObjectLease | undefined;
-}
-
 /**
  * Handles one queue message end to end: parse, copy every object it names (one for a jobsender
  * job, one per record for an S3 event) while a heartbeat keeps the message invisible and the
@@ -87,40 +89,46 @@ export class MessageProcessor {
     if (parsed === undefined) return;
     if (parsed.kind === "ignore") {
       log.info("message ignored", { reason: parsed.reason });
-      await this.#delete(message);
+      await deleteMessage(this.#d, message);
       return;
     }
-    if (parsed.kind === "slice") {
-      const { slice } = parsed;
-      const outcomes = await this.#underHeartbeat(message, shutdown, log, async (stop, current) => [
-        await handleSlice(
-          slice,
-          stop,
-          this.#d,
-          (expectUpload, cause) =>
-            this.#runJob(slice.job, deliveryOf(message), stop, current, log, {
-              expectUpload,
-              ...cause,
-            }),
-          log,
-        ),
-      ]);
-      await this.#settle(message, outcomes);
-      return;
+    if (parsed.kind === "jobs") this.#reportRejected(parsed.rejected ?? [], log);
+    const outcomes = await underHeartbeat(this.#d, message, shutdown, log, (stop, current) =>
+      parsed.kind === "slice"
+        ? this.#runSlice(parsed.slice, deliveryOf(message), stop, current, log)
+        : this.#runJobs(parsed.jobs, deliveryOf(message), stop, current, log),
+    );
+    await settleMessage(this.#d, message, outcomes);
+  }
+
+  /** The jobs of a message, one after another, until the message must stop. */
+  async #runJobs(
+    jobs: readonly CopyJob[],
+    delivery: Delivery,
+    stop: AbortSignal,
+    current: CurrentLease,
+    log: Logger,
+  ): Promise<JobOutcome[]> {
+    const ended: JobOutcome[] = [];
+    for (const job of jobs) {
+      ended.push(
+        stop.aborted ? { kind: "released" } : await this.#runJob(job, delivery, stop, current, log),
+      );
     }
-    this.#reportRejected(parsed.rejected ?? [], log);
-    const outcomes = await this.#underHeartbeat(message, shutdown, log, async (stop, current) => {
-      const ended: JobOutcome[] = [];
-      for (const job of parsed.jobs) {
-        ended.push(
-          stop.aborted
-            ? { kind: "released" }
-            : await this.#runJob(job, deliveryOf(message), stop, current, log),
-        );
-      }
-      return ended;
-    });
-    await this.#settle(message, outcomes);
+    return ended;
+  }
+
+  /** A slice (`handle-slice.ts`), and the object's own job when the slice asks for it. */
+  async #runSlice(
+    slice: SliceJob,
+    delivery: Delivery,
+    stop: AbortSignal,
+    current: CurrentLease,
+    log: Logger,
+  ): Promise<JobOutcome[]> {
+    const runObject = (expectUpload: string, cause: SplitCause) =>
+      this.#runJob(slice.job, delivery, stop, current, log, { expectUpload, ...cause });
+    return [await handleSlice(slice, stop, this.#d, runObject, log)];
   }
 
   /** The parsed message, or `undefined` (logged) when it is not understood. */
@@ -143,73 +151,6 @@ export class MessageProcessor {
       this.#d.metrics.add("ObjectsFailed");
       log.error("event record not understood", { recordIndex: record.index, error: record.error });
     }
-  }
-
-  /**
-   * Runs the message's work (its jobs one after another, or its slice) under a heartbeat; a
-   * fatal error releases the message. The work stops, as on shutdown, when the heartbeat cannot
-   * extend the message's visibility within SQS's 12 hours from this receive (the message is
-   * then released for a fresh receive).
-   */
-  async #underHeartbeat(
-    message: Message,
-    shutdown: AbortSignal,
-    log: Logger,
-    work: (stop: AbortSignal, current: CurrentLease) => Promise<JobOutcome[]>,
-  ): Promise<JobOutcome[]> {
-    const d = this.#d;
-    const receipt = message.ReceiptHandle ?? "";
-    const current: CurrentLease = { lease: undefined };
-    const { stop, end: stopHeartbeat } = keepInvisible(
-      {
-        sqs: d.sqs,
-        queueUrl: d.queueUrl,
-        receiptHandle: receipt,
-        visibilityTimeoutSec: d.visibilityTimeoutSec,
-        // The poll loop hands a message over as soon as ReceiveMessage returns it.
-        receivedAt: Date.now(),
-        logger: log,
-        beat: () => void current.lease?.renew(),
-      },
-      shutdown,
-    );
-    try {
-      return await work(stop, current);
-    } catch (err) {
-      stopHeartbeat();
-      await this.#setVisibility(receipt, 0).catch((releaseErr: unknown) =>
-        log.warn("message release failed", { error: releaseErr }),
-      );
-      throw err;
-    } finally {
-      stopHeartbeat();
-    }
-  }
-
-  /** Deletes the message, changes its visibility, or leaves it, as `settlement` says. */
-  async #settle(message: Message, outcomes: readonly JobOutcome[]): Promise<void> {
-    const settle = settlement(outcomes, retryDelaySec(receiveCount(message)));
-    if (settle.kind === "delete") await this.#delete(message);
-    if (settle.kind === "visibility") {
-      await this.#setVisibility(message.ReceiptHandle ?? "", settle.seconds);
-    }
-  }
-
-  async #setVisibility(receipt: string, seconds: number): Promise<void> {
-    const d = this.#d;
-    if (d.settle) await d.settle.changeVisibility(receipt, seconds);
-    else await setVisibility(d.sqs, d.queueUrl, receipt, seconds);
-  }
-
-  async #delete(message: Message): Promise<void> {
-    const d = this.#d;
-    if (d.settle) return d.settle.delete(message.ReceiptHandle ?? "");
-    await d.sqs.send(
-      new DeleteMessageCommand({
-        QueueUrl: d.queueUrl,
-        ReceiptHandle: message.ReceiptHandle ?? "",
-      }),
-    );
   }
 
   /**
