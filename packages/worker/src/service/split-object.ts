@@ -74,15 +74,10 @@ export async function splitObject(
       return { ...completed, slices: recorded.slices, durationMs: Date.now() - started };
     }
   }
-  const restarts = Number(lease.held?.item.splitRestarts?.N ?? 0);
   const upload = await openUpload(job, source, layout, ctx);
   const sameUpload = recorded?.uploadId === upload.uploadId;
   const restart = recorded !== undefined && !sameUpload;
-  if (restart && restarts >= (split.maxRestarts ?? deps.options.maxSourceRestarts)) {
-    throw new ObjectError(
-      `source changed ${restarts + 1} times while its slices were copied; giving up`,
-    );
-  }
+  if (restart) checkRestarts(lease, split.maxRestarts ?? deps.options.maxSourceRestarts);
   const plan = planSlices(
     layout.parts.length,
     layout.partSize,
@@ -97,12 +92,7 @@ export async function splitObject(
     };
   }
   lease.end();
-  const record = {
-    uploadId: upload.uploadId,
-    ...plan,
-    slicesDone: complete,
-    restart,
-  };
+  const record = { uploadId: upload.uploadId, ...plan, slicesDone: complete, restart };
   if ((await status.update(job, splitWrite(attemptId, record), signal)) === undefined) {
     throw new LeaseLostError(`another attempt holds ${job.srcBucket}/${job.srcKey} now`);
   }
@@ -115,6 +105,16 @@ export async function splitObject(
     restart,
   });
   return undefined;
+}
+
+/** Throws an ObjectError once the split has started over `max` times (the source keeps changing). */
+function checkRestarts(lease: ObjectLease, max: number): void {
+  const restarts = Number(lease.held?.item.splitRestarts?.N ?? 0);
+  if (restarts >= max) {
+    throw new ObjectError(
+      `source changed ${restarts + 1} times while its slices were copied; giving up`,
+    );
+  }
 }
 
 async function headSourceOf(job: CopyJob, ctx: CopyContext): Promise<SourceObject> {
