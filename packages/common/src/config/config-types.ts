@@ -1,7 +1,11 @@
-/** Where a parameter document comes from: SSM Parameter Store in AWS, a file locally. */
+/**
+ * Where a parameter document comes from: SSM Parameter Store in AWS, a file locally, or an
+ * environment variable (a Lambda function's, which Lambda keeps encrypted with KMS at rest).
+ */
 export type ParameterRef =
   | { readonly kind: "ssm"; readonly name: string }
-  | { readonly kind: "file"; readonly path: string };
+  | { readonly kind: "file"; readonly path: string }
+  | { readonly kind: "env"; readonly variable: string };
 
 /** Which side the EC2 instance role can reach: PUT reads the source with the role, GET writes the destination with it. */
 export type JobType = "PUT" | "GET";

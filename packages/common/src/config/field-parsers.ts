@@ -81,12 +81,25 @@ export class FieldReader {
 
   /**
    * A parameter reference: `file:<path>` (relative paths resolve against `baseDir`, the ini
-   * file's folder) or an SSM parameter name.
+   * file's folder), `env:<VARIABLE>` or an SSM parameter name.
    */
   parameterRef(key: string, baseDir: string): ParameterRef | undefined {
-    const expected = "an SSM parameter name ([A-Za-z0-9_.-/], 1-2048 chars) or file:<path>";
+    const expected =
+      "an SSM parameter name ([A-Za-z0-9_.-/], 1-2048 chars), file:<path> or env:<VARIABLE>";
     const value = this.required(key, expected);
     if (value === undefined) return undefined;
+    if (value.startsWith("env:")) {
+      const variable = value.slice("env:".length);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
+        this.problem(
+          key,
+          value,
+          "an environment variable name after env: ([A-Za-z_][A-Za-z0-9_]*)",
+        );
+        return undefined;
+      }
+      return { kind: "env", variable };
+    }
     if (value.startsWith("file:")) {
       const path = value.slice("file:".length);
       if (path === "") {

@@ -232,4 +232,15 @@ describe("parseConfig", () => {
       expect.objectContaining({ key: "SplitSliceSize", value: "32" }),
     ]);
   });
+
+  it("reads env: parameter references and refuses a bad variable name", () => {
+    const { config } = parseConfig(
+      { ...BASE, ssm_parameter_credentials: "env:S3MIG_CREDENTIALS" },
+      "/",
+    );
+    expect(config.credentialsParameter).toEqual({ kind: "env", variable: "S3MIG_CREDENTIALS" });
+    expect(problemsOf({ ...BASE, ssm_parameter_credentials: "env:1BAD" })).toEqual([
+      expect.objectContaining({ key: "ssm_parameter_credentials", value: "env:1BAD" }),
+    ]);
+  });
 });

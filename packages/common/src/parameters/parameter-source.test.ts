@@ -36,6 +36,21 @@ describe("readParameter", () => {
     expect(ssm.calls).toEqual([{ Name: "s3_migration_credentials", WithDecryption: true }]);
   });
 
+  it("reads env: parameters from the given environment, without touching SSM", async () => {
+    const ssm = fakeSsm({});
+    const ref = { kind: "env", variable: "S3MIG_CREDENTIALS" } as const;
+    const creds = await loadCredentials(ref, ssm, undefined, { S3MIG_CREDENTIALS: CREDS });
+    expect(creds.region).toBe("cn-north-1");
+    expect(ssm.calls).toEqual([]);
+  });
+
+  it("refuses an env: parameter whose variable is not set, naming it", async () => {
+    const ref = { kind: "env", variable: "S3MIG_CREDENTIALS" } as const;
+    const read = readParameter(ref, undefined, undefined, {});
+    await expect(read).rejects.toThrow(ConfigError);
+    await expect(read).rejects.toThrow(/env:S3MIG_CREDENTIALS/);
+  });
+
   it("reads file: parameters without touching SSM", async () => {
     const dir = mkdtempSync(join(tmpdir(), "s3mig-param-"));
     writeFileSync(join(dir, "buckets.json"), MAP);

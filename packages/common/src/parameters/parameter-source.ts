@@ -16,14 +16,30 @@ export type SsmSend = Pick<SSMClient, "send">;
  * Reads a parameter's text: SSM Parameter Store (SecureStrings decrypted) in AWS, a file
  * locally. This is the only seam between the two; nothing else knows where parameters live.
  *
- * @param ref - from the config: `{kind: "ssm", name}` or `{kind: "file", path}`
+ * @param ref - from the config: `{kind: "ssm", name}`, `{kind: "file", path}` or
+ *   `{kind: "env", variable}`
  * @param ssm - used only for `ssm` references
+ * @param env - the environment `env` references read @default process.env
  */
 export async function readParameter(
   ref: ParameterRef,
   ssm: SsmSend | undefined,
   abortSignal?: AbortSignal,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<string> {
+  if (ref.kind === "env") {
+    const value = env[ref.variable];
+    if (value === undefined || value === "") {
+      throw new ConfigError("parameter variable not set", [
+        {
+          key: `env:${ref.variable}`,
+          value: undefined,
+          expected: "a non-empty environment variable",
+        },
+      ]);
+    }
+    return value;
+  }
   if (ref.kind === "file") {
     try {
       return await readFile(ref.path, "utf8");
@@ -60,6 +76,7 @@ export async function readParameter(
 }
 
 function describeRef(ref: ParameterRef): string {
+  if (ref.kind === "env") return `env:${ref.variable}`;
   return ref.kind === "file" ? `file:${ref.path}` : `ssm:${ref.name}`;
 }
 
@@ -77,6 +94,7 @@ export async function loadCredentials(
   ref: ParameterRef,
   ssm: SsmSend | undefined,
   abortSignal?: AbortSignal,
+  env?: Readonly<Record<string, string | undefined>>,
 ): Promise<SideCredentials> {
-  return parseCredentials(await readParameter(ref, ssm, abortSignal), describeRef(ref));
+  return parseCredentials(await readParameter(ref, ssm, abortSignal, env), describeRef(ref));
 }
