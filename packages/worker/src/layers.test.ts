@@ -11,6 +11,7 @@ const SRC = dirname(fileURLToPath(import.meta.url));
  */
 const LAYERS = [
   ".",
+  "lambda",
   "service",
   "engine",
   "engine/multipart",
