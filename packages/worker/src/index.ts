@@ -20,6 +20,9 @@ export {
   type UploadBinding,
   type UploadLedger,
 } from "./engine/transfer/upload-ledger.js";
+export { handleBatch, handler } from "./lambda/handler.js";
+export { type LambdaRuntime, lambdaConfig, startRuntime } from "./lambda/lambda-runtime.js";
+export type { LambdaContext, SqsBatchResponse, SqsEvent } from "./lambda/sqs-event.js";
 export { leanPaths } from "./lean-s3/lean-s3.js";
 export { InstanceMetadata, watchSpotInterruption } from "./service/instance-metadata.js";
 export { LeanDynamoDb } from "./service/lean-dynamodb.js";
