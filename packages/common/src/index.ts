@@ -34,19 +34,24 @@ export {
 } from "./errors.js";
 export type { Logger, LoggerOptions } from "./log.js";
 export { createLogger, sanitizeForLog } from "./log.js";
+export {
+  decodeEventKey,
+  type EventDestination,
+  type EventObject,
+  type EventRouting,
+  joinKey,
+  mappingPrefix,
+  routeEvent,
+  sequencerOrder,
+} from "./messages/event-routing.js";
 export type {
   CopyJob,
-  EventDestination,
   JobMessageBody,
   ParsedMessage,
   RejectedRecord,
+  UnroutedRecord,
 } from "./messages/job-message.js";
-export {
-  decodeEventKey,
-  formatJobMessage,
-  joinKey,
-  parseJobMessage,
-} from "./messages/job-message.js";
+export { formatJobMessage, parseJobMessage } from "./messages/job-message.js";
 export type { SliceJob, SliceMessageBody } from "./messages/slice-message.js";
 export { formatSliceMessage, sliceParts } from "./messages/slice-message.js";
 export type { BucketMapping, SideCredentials } from "./parameters/parameter-documents.js";

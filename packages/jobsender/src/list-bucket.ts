@@ -1,4 +1,5 @@
 import { type _Object, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { mappingPrefix } from "@s3-migration/common";
 import { compareKeys } from "./key-order.js";
 import { ListingError } from "./listing-errors.js";
 import { ReadAhead } from "./read-ahead.js";
@@ -53,13 +54,8 @@ export interface ListObjectsStreamOptions extends ListObjectsOptions {
 const DEFAULT_PAGE_SIZE = 1000;
 const runNow: Scheduler = (task) => task();
 
-/**
- * The S3 `Prefix` a bucket-map prefix stands for: the inverse of `joinKey` from
- * `@s3-migration/common` (`""` → `""`, `"a"` → `"a/"`, `"a/"` → `"a/"`).
- */
-export function listingPrefix(prefix: string): string {
-  return prefix === "" || prefix.endsWith("/") ? prefix : `${prefix}/`;
-}
+/** The S3 `Prefix` a bucket-map prefix stands for (shared with the worker's event routing). */
+export const listingPrefix = mappingPrefix;
 
 /**
  * Lists objects under a prefix one `ListObjectsV2` page at a time (continuation-token

@@ -25,6 +25,7 @@ import {
 } from "@s3-migration/common";
 import { Md5Threads } from "./engine/hashing/md5-threads.js";
 import { ConnectionPool } from "./engine/transfer/connection-pool.js";
+import { BucketMapWatch } from "./service/bucket-map-watch.js";
 import { InstanceMetadata, watchSpotInterruption } from "./service/instance-metadata.js";
 import { LeanDynamoDb } from "./service/lean-dynamodb.js";
 import { MessageProcessor } from "./service/message-processor.js";
@@ -150,8 +151,10 @@ async function main(): Promise<number> {
     hasher: new Md5Threads(),
     connections,
   });
+  const events = new BucketMapWatch(config, ssm, logger);
+  await events.refresh();
   try {
-    const parts = { transfer, connections, refreshCredentials, metrics, logger };
+    const parts = { transfer, connections, refreshCredentials, metrics, logger, events };
     return await serve(config, clients, { workerId, args, imds }, parts);
   } catch (err) {
     logger.error("worker failed", { error: err });
@@ -209,6 +212,7 @@ function pollLoop(
     readonly refreshCredentials: () => Promise<boolean>;
     readonly metrics: ThroughputMetrics;
     readonly logger: Logger;
+    readonly events: BucketMapWatch;
   },
 ): PollLoop {
   const status = new StatusStore(
@@ -225,7 +229,7 @@ function pollLoop(
     visibilityTimeoutSec: queue.visibilityTimeoutSec,
     status,
     transfer: parts.transfer,
-    events: config,
+    events: parts.events,
     jobTimeoutSec: config.jobTimeoutSec,
     metrics: parts.metrics,
     logger: parts.logger,

@@ -63,6 +63,11 @@ export interface Config {
   readonly desBucketDefault: string;
   /** `Des_prefix_default`: destination prefix for S3 event messages. @default "" */
   readonly desPrefixDefault: string;
+  /**
+   * `BucketMapRefreshSeconds`: how old the worker's copy of the bucket map may get before it
+   * reads the parameter again (S3 events are routed by it). @default 60
+   */
+  readonly bucketMapRefreshSec: number;
   /** `StorageClass` @default "STANDARD" */
   readonly storageClass: StorageClass;
   /** `ResumableThreshold` (MB) in bytes: objects up to this size are copied with one PUT. @default 5 MiB */

@@ -33,6 +33,7 @@ const OPTIONAL: Record<string, { field: keyof Config; dflt: unknown; bad: string
   MaxParallelFile: { field: "maxParallelFile", dflt: undefined, bad: "many" },
   MaxConnections: { field: "maxConnections", dflt: 256, bad: "4097" },
   MaxBandwidthMBps: { field: "maxBandwidthBytesPerSec", dflt: 0, bad: "-5" },
+  BucketMapRefreshSeconds: { field: "bucketMapRefreshSec", dflt: 60, bad: "0" },
   SplitThreshold: { field: "splitThresholdBytes", dflt: 10_240 * MIB, bad: "10G" },
   SplitSliceSize: { field: "splitSliceSizeBytes", dflt: 1024 * MIB, bad: "4" },
   JobTimeout: { field: "jobTimeoutSec", dflt: 43_200, bad: "1h" },

@@ -31,6 +31,7 @@ export const CONFIG_KEYS = [
   "MaxBandwidthMBps",
   "SplitThreshold",
   "SplitSliceSize",
+  "BucketMapRefreshSeconds",
   "JobTimeout",
   "LoggingLevel",
   "CleanUnfinishedUpload",
@@ -93,6 +94,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, baseDir: stri
     region,
     endpoints: readEndpoints(r),
     s3ForcePathStyle: r.boolean("S3ForcePathStyle", false),
+    bucketMapRefreshSec: r.integer("BucketMapRefreshSeconds", 60, 1, 86_400, "seconds"),
     checksumMode: r.oneOf<ChecksumMode>(
       "ChecksumMode",
       ["WHEN_REQUIRED", "WHEN_SUPPORTED"],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MessageError } from "../errors.js";
 import { EVENT_DESTINATION, KEY_CASES, s3Event } from "../testing/job-message-fixtures.js";
+import { sequencerOrder } from "./event-routing.js";
 import { parseJobMessage } from "./job-message.js";
 
 /** How S3 writes keys into event notifications: form-encoded, space as '+'. */
@@ -27,6 +28,7 @@ describe("parseJobMessage", () => {
             size: 7,
             versionId: undefined,
             etag: "0123abcd",
+            sequencer: sequencerOrder("00"),
           },
         ],
       });
@@ -139,9 +141,15 @@ describe("parseJobMessage", () => {
     );
   });
 
-  it("refuses S3 events when no default destination is configured", () => {
-    expect(() =>
-      parseJobMessage(s3Event([{ key: "k" }]), { desBucketDefault: "", desPrefixDefault: "" }),
-    ).toThrow(/Des_bucket_default/);
+  it("returns records no destination takes as unrouted, when no default is configured", () => {
+    const parsed = parseJobMessage(s3Event([{ key: "k" }]), {
+      desBucketDefault: "",
+      desPrefixDefault: "",
+    });
+    expect(parsed).toEqual({
+      kind: "jobs",
+      jobs: [],
+      unrouted: [{ index: 0, bucket: "src-bucket", key: "k" }],
+    });
   });
 });

@@ -6,7 +6,8 @@ import {
   KEY_CASES,
   s3Event,
 } from "../testing/job-message-fixtures.js";
-import { formatJobMessage, joinKey, parseJobMessage } from "./job-message.js";
+import { joinKey } from "./event-routing.js";
+import { formatJobMessage, parseJobMessage } from "./job-message.js";
 
 describe("parseJobMessage", () => {
   it.each(KEY_CASES)("round-trips a jobsender job with key %s", (_label, key) => {

@@ -1,5 +1,7 @@
 import { MessageError } from "../errors.js";
 import { asciiJson } from "./ascii-json.js";
+import type { EventRouting } from "./event-routing.js";
+import { parseEventBridge, parseS3Event } from "./s3-events.js";
 import { parseSliceFields, type SliceJob } from "./slice-message.js";
 
 /** One object to copy. */
@@ -14,6 +16,11 @@ export interface CopyJob {
   readonly versionId?: string | undefined;
   /** Source ETag as announced (S3 events carry one), without quotes. */
   readonly etag?: string | undefined;
+  /**
+   * The event's sequencer, padded so that string order is S3's order of events on the key
+   * (`sequencerOrder`); only jobs of S3 events have one.
+   */
+  readonly sequencer?: string | undefined;
 }
 
 /** An S3 event record that cannot be copied; the other records of its event still are. */
@@ -24,6 +31,13 @@ export interface RejectedRecord {
   readonly error: MessageError;
 }
 
+/** An event record that no bucket-map entry takes while `Des_bucket_default` is empty. */
+export interface UnroutedRecord {
+  readonly index: number;
+  readonly bucket: string;
+  readonly key: string;
+}
+
 /** What one queue message asks for. */
 export type ParsedMessage =
   | {
@@ -31,10 +45,15 @@ export type ParsedMessage =
       readonly jobs: readonly CopyJob[];
       /** Records of an S3 event that cannot be read (absent when there are none). */
       readonly rejected?: readonly RejectedRecord[] | undefined;
+      /** Records no destination takes: reported and dropped (absent when there are none). */
+      readonly unrouted?: readonly UnroutedRecord[] | undefined;
     }
   /** One slice of a giant object's upload, sent by the worker that split it. */
   | { readonly kind: "slice"; readonly slice: SliceJob }
-  /** `s3:TestEvent`, or an event whose records are not object creations: delete and ignore. */
+  /**
+   * `s3:TestEvent`, an event whose records are not object creations, or an EventBridge S3 event
+   * of another type: delete and ignore.
+   */
   | { readonly kind: "ignore"; readonly reason: string };
 
 /** The wire shape the jobsender sends and the original tool used (a mixed fleet keeps working). */
@@ -45,12 +64,6 @@ export interface JobMessageBody {
   Des_key: string;
   Size: number;
   versionId?: string;
-}
-
-/** Where S3 event notifications are copied to (`Des_bucket_default`, `Des_prefix_default`). */
-export interface EventDestination {
-  readonly desBucketDefault: string;
-  readonly desPrefixDefault: string;
 }
 
 const MAX_KEY_BYTES = 1024;
@@ -69,42 +82,23 @@ export function formatJobMessage(job: CopyJob): string {
 }
 
 /**
- * Joins a destination prefix and a key: `""` + k = k, `"p/"` + k = `p/k`, `"p"` + k = `p/k`.
- * Keys are kept byte for byte (a trailing `/` or `//` inside a key is part of its name).
- */
-export function joinKey(prefix: string, key: string): string {
-  if (prefix === "") return key;
-  return prefix.endsWith("/") ? `${prefix}${key}` : `${prefix}/${key}`;
-}
-
-/**
- * Decodes an S3 event key: URL-encoded, with `+` for a space (a literal `+` arrives as `%2B`).
- */
-export function decodeEventKey(encoded: string): string {
-  try {
-    return decodeURIComponent(encoded.replace(/\+/g, " "));
-  } catch (err) {
-    throw new MessageError(`event key is not valid URL encoding: ${JSON.stringify(encoded)}`, {
-      cause: err,
-    });
-  }
-}
-
-/**
- * Parses a queue message body: a jobsender job, an S3 event notification (possibly with several
- * records, possibly wrapped in an SNS notification) or an S3 test event. Anything else throws a
- * {@link MessageError} naming what is wrong; it never crashes the caller with a TypeError.
+ * Parses a queue message body: a jobsender job, a slice of a giant object, an S3 event
+ * notification (possibly with several records, possibly wrapped in an SNS notification), an
+ * EventBridge S3 event or an S3 test event. Anything else throws a {@link MessageError} naming
+ * what is wrong; it never crashes the caller with a TypeError.
  *
- * An S3 event record that cannot be read (no bucket or key, a size that is not a whole number,
- * a key that is not valid URL encoding) does not sink its event: it is returned in `rejected`
- * beside the jobs of the good records. An event with no good record at all (every
- * `ObjectCreated` record, or every record, rejected) throws a {@link MessageError}.
+ * Event objects are routed by `events` (`event-routing.ts`): the bucket map's entry with the
+ * longest matching source prefix, else the default destination. An S3 event record that cannot
+ * be read (no bucket or key, a size that is not a whole number, a key that is not valid URL
+ * encoding) does not sink its event: it is returned in `rejected` beside the jobs of the good
+ * records; one that no destination takes is returned in `unrouted`. An event with no good record
+ * at all (every `ObjectCreated` record, or every record, rejected) throws a {@link MessageError}.
  *
  * @example
  * const parsed = parseJobMessage(message.Body ?? "", { desBucketDefault: "dst", desPrefixDefault: "" });
  * if (parsed.kind === "jobs") for (const job of parsed.jobs) await copy(job);
  */
-export function parseJobMessage(body: string, events: EventDestination): ParsedMessage {
+export function parseJobMessage(body: string, events: EventRouting): ParsedMessage {
   let doc: unknown;
   try {
     doc = JSON.parse(body);
@@ -116,7 +110,8 @@ export function parseJobMessage(body: string, events: EventDestination): ParsedM
     return parseJobMessage(doc.Message, events);
   }
   if (doc.Event === "s3:TestEvent") return { kind: "ignore", reason: "s3:TestEvent" };
-  if ("Records" in doc) return parseEvent(doc.Records, events);
+  if ("Records" in doc) return parseS3Event(doc.Records, events);
+  if (doc.source === "aws.s3" && "detail-type" in doc) return parseEventBridge(doc, events);
   if (doc.Kind === "slice") return { kind: "slice", slice: parseSliceFields(doc, parseJob(doc)) };
   if ("Kind" in doc) {
     throw new MessageError(
@@ -125,7 +120,7 @@ export function parseJobMessage(body: string, events: EventDestination): ParsedM
   }
   if ("Src_bucket" in doc || "Src_key" in doc) return { kind: "jobs", jobs: [parseJob(doc)] };
   throw new MessageError(
-    `message is neither a job {Src_bucket, Src_key, Des_bucket, Des_key, Size} nor an S3 event: ${preview(body)}`,
+    `message is neither a job {Src_bucket, Src_key, Des_bucket, Des_key, Size} nor an S3 event (notification or EventBridge): ${preview(body)}`,
   );
 }
 
@@ -162,80 +157,6 @@ function parseJob(doc: Record<string, unknown>): CopyJob {
     // The original tool sent "null" for unversioned objects.
     versionId: typeof v === "string" && v !== "null" ? v : undefined,
   };
-}
-
-function parseEvent(records: unknown, events: EventDestination): ParsedMessage {
-  if (!Array.isArray(records) || records.length === 0) {
-    throw new MessageError("S3 event has no Records list");
-  }
-  if (events.desBucketDefault === "") {
-    throw new MessageError("S3 event received but Des_bucket_default is not configured");
-  }
-  const jobs: CopyJob[] = [];
-  const rejected: RejectedRecord[] = [];
-  records.forEach((record: unknown, index) => {
-    try {
-      const job = parseEventRecord(record, index, events);
-      if (job !== undefined) jobs.push(job);
-    } catch (err) {
-      if (!(err instanceof MessageError)) throw err;
-      rejected.push({ index, error: err });
-    }
-  });
-  if (jobs.length > 0)
-    return rejected.length > 0 ? { kind: "jobs", jobs, rejected } : { kind: "jobs", jobs };
-  if (rejected.length > 0) throw noGoodRecord(rejected, records.length);
-  return { kind: "ignore", reason: "no ObjectCreated records" };
-}
-
-/** The job of one event record; `undefined` for records that are not object creations. */
-function parseEventRecord(
-  record: unknown,
-  i: number,
-  events: EventDestination,
-): CopyJob | undefined {
-  if (!isRecord(record)) throw new MessageError(`S3 event Records[${i}] is not an object`);
-  const name = record.eventName;
-  if (typeof name !== "string" || !name.startsWith("ObjectCreated:")) return undefined;
-  const s3 = isRecord(record.s3) ? record.s3 : {};
-  const bucket = isRecord(s3.bucket) ? s3.bucket.name : undefined;
-  const object = isRecord(s3.object) ? s3.object : {};
-  const { key, size, eTag, versionId } = object;
-  if (typeof bucket !== "string" || bucket === "") {
-    throw new MessageError(`S3 event Records[${i}].s3.bucket.name is missing`);
-  }
-  if (typeof key !== "string" || key === "") {
-    throw new MessageError(`S3 event Records[${i}].s3.object.key is missing`);
-  }
-  if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
-    throw new MessageError(`S3 event Records[${i}].s3.object.size must be a whole number ≥ 0`);
-  }
-  let srcKey: string;
-  try {
-    srcKey = decodeEventKey(key);
-  } catch (err) {
-    const what = err instanceof Error ? err.message : String(err);
-    throw new MessageError(`S3 event Records[${i}].s3.object.key: ${what}`, { cause: err });
-  }
-  return {
-    srcBucket: bucket,
-    srcKey,
-    dstBucket: events.desBucketDefault,
-    dstKey: joinKey(events.desPrefixDefault, srcKey),
-    size,
-    versionId: typeof versionId === "string" && versionId !== "" ? versionId : undefined,
-    etag: typeof eTag === "string" && eTag !== "" ? eTag.replace(/"/g, "") : undefined,
-  };
-}
-
-/** The error of an event none of whose records can be copied: names the first few problems. */
-function noGoodRecord(rejected: readonly RejectedRecord[], total: number): MessageError {
-  const first = rejected.slice(0, 3).map((r) => r.error.message);
-  const more = rejected.length > 3 ? `; and ${rejected.length - 3} more` : "";
-  return new MessageError(
-    `S3 event has no record that can be copied (${rejected.length} of ${total} rejected): ${first.join("; ")}${more}`,
-    { cause: rejected[0]?.error },
-  );
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -86,7 +86,7 @@ function processorFor(rt: LambdaRuntime, settle: BatchSettle): MessageProcessor 
     visibilityTimeoutSec: queue.visibilityTimeoutSec,
     status: rt.status,
     transfer: rt.transfer,
-    events: config,
+    events: rt.events,
     jobTimeoutSec: config.jobTimeoutSec,
     metrics: rt.metrics,
     logger: rt.logger,

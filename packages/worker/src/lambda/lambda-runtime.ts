@@ -11,6 +11,7 @@ import {
 } from "@s3-migration/common";
 import { Md5Threads } from "../engine/hashing/md5-threads.js";
 import { ConnectionPool } from "../engine/transfer/connection-pool.js";
+import { BucketMapWatch } from "../service/bucket-map-watch.js";
 import { LeanDynamoDb } from "../service/lean-dynamodb.js";
 import { checkQueueAndTable, type QueueInfo } from "../service/queue-check.js";
 import { type RotatingTransfer, rotatingTransfer } from "../service/rotating-transfer.js";
@@ -31,6 +32,7 @@ export interface LambdaRuntime {
   readonly refreshCredentials: () => Promise<boolean>;
   readonly metrics: ThroughputMetrics;
   readonly connections: ConnectionPool;
+  readonly events: BucketMapWatch;
 }
 
 /**
@@ -67,7 +69,9 @@ export async function startRuntime(
   const workerId = `lambda/${env.AWS_LAMBDA_LOG_STREAM_NAME ?? process.pid}`;
   const logger = createLogger({ service: "worker", level: config.logLevel }).child({ workerId });
   for (const w of warnings) logger.warn(w);
-  const usesSsm = config.credentialsParameter.kind === "ssm";
+  const usesSsm = [config.bucketMapParameter, config.credentialsParameter].some(
+    (p) => p.kind === "ssm",
+  );
   const ssm = usesSsm ? createSsmClient(config) : undefined;
   const credentials = await loadCredentials(config.credentialsParameter, ssm, undefined, env);
   const clients = createClients(config, credentials);
@@ -92,6 +96,8 @@ export async function startRuntime(
     config.getObjectWithVersionId,
     { batched: true, updates: new LeanDynamoDb(clients.dynamodb) },
   );
+  const events = new BucketMapWatch(config, ssm, logger);
+  await events.refresh();
   // Lambda freezes the environment between invocations: the handler also flushes after each.
   const metrics = new ThroughputMetrics(logger);
   logger.info("lambda worker started", {
@@ -110,5 +116,6 @@ export async function startRuntime(
     refreshCredentials,
     metrics,
     connections,
+    events,
   };
 }

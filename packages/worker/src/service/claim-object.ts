@@ -40,6 +40,13 @@ export async function claimObject(
 ): Promise<ObjectLease | JobOutcome> {
   const leaseMs = deps.visibilityTimeoutSec * 1000;
   let start: StartResult = await deps.status.start(job, attemptId, leaseMs);
+  if (start.kind === "older-event") {
+    log.info("event older than the copy already made, skipped", {
+      sequencer: job.sequencer,
+      copiedSequencer: start.sequencer,
+    });
+    return { kind: "done" };
+  }
   if (start.kind === "done") {
     const held = deps.transfer.acquire();
     try {
@@ -51,6 +58,7 @@ export async function claimObject(
       held.release();
     }
     start = await deps.status.start(job, attemptId, leaseMs, true);
+    if (start.kind === "older-event") return { kind: "done" };
   }
   if (start.kind === "started") {
     return new ObjectLease(deps.status, job, attemptId, leaseMs, start.recorded, log, start.item);

@@ -10,6 +10,7 @@ import {
   parseJobMessage,
   type RejectedRecord,
   type SliceJob,
+  type UnroutedRecord,
 } from "@s3-migration/common";
 import { LeaseLostError } from "../engine/transfer/upload-ledger.js";
 import { claimObject, type Delivery } from "./claim-object.js";
@@ -92,7 +93,10 @@ export class MessageProcessor {
       await deleteMessage(this.#d, message);
       return;
     }
-    if (parsed.kind === "jobs") this.#reportRejected(parsed.rejected ?? [], log);
+    if (parsed.kind === "jobs") {
+      this.#reportRejected(parsed.rejected ?? [], log);
+      this.#reportUnrouted(parsed.unrouted ?? [], log);
+    }
     const outcomes = await underHeartbeat(this.#d, message, shutdown, log, (stop, current) =>
       parsed.kind === "slice"
         ? this.#runSlice(parsed.slice, deliveryOf(message), stop, current, log)
@@ -150,6 +154,17 @@ export class MessageProcessor {
     for (const record of rejected) {
       this.#d.metrics.add("ObjectsFailed");
       log.error("event record not understood", { recordIndex: record.index, error: record.error });
+    }
+  }
+
+  /** One `warn` line and one dropped event per record no destination takes. */
+  #reportUnrouted(unrouted: readonly UnroutedRecord[], log: Logger): void {
+    for (const record of unrouted) {
+      this.#d.metrics.add("EventsDropped");
+      log.warn(
+        "event record dropped: no bucket-map entry takes its bucket and key, and Des_bucket_default is empty",
+        { recordIndex: record.index, srcBucket: record.bucket, srcKey: record.key },
+      );
     }
   }
 

@@ -25,6 +25,8 @@ export type StartResult =
     }
   /** The object is `done` (nothing written): the caller checks that it still holds. */
   | { readonly kind: "done"; readonly item: StatusItem }
+  /** The job's event is no newer than the one whose copy is recorded; nothing written. */
+  | { readonly kind: "older-event"; readonly sequencer: string }
   /** Another attempt holds a live lease until `leaseExpires` (epoch ms); nothing written. */
   | { readonly kind: "busy"; readonly leaseOwner: string; readonly leaseExpires: number };
 

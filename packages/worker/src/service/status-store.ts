@@ -80,8 +80,9 @@ export class StatusStore {
 
   /**
    * Records the start of an attempt and claims the object's lease for `leaseMs`, unless the
-   * object is `done` (ignored with `force`) or another attempt's lease has not expired yet;
-   * then it writes nothing and says which.
+   * object is `done` (ignored with `force`), another attempt's lease has not expired yet, or the
+   * job is an S3 event no newer than the one whose copy is recorded (`sequencer`); then it
+   * writes nothing and says which.
    */
   async start(
     job: CopyJob,
@@ -96,6 +97,10 @@ export class StatusStore {
         return { kind: "started", recorded: bindingOf(claimed), item: claimed };
       }
       const item = await this.#read(job);
+      const recorded = item?.sequencer?.S;
+      if (job.sequencer && recorded !== undefined && recorded >= job.sequencer) {
+        return { kind: "older-event", sequencer: recorded };
+      }
       if (!force && item?.status?.S === "done") return { kind: "done", item: statusItemOf(item) };
       const leaseExpires = Number(item?.leaseExpires?.N ?? Number.NaN);
       const leaseOwner = item?.leaseOwner?.S ?? "";
@@ -163,10 +168,10 @@ export class StatusStore {
   ): Promise<boolean> {
     const now = Date.now();
     const alone = async () =>
-      (await this.#write(job, doneWrite(attemptId, result, now))) !== undefined;
+      (await this.#write(job, doneWrite(attemptId, result, now, job.sequencer))) !== undefined;
     const margin = Math.max(BATCH_LEASE_MARGIN_MS, (held?.leaseMs ?? 0) / 2);
     if (this.#batch && held && !result.uploadId && held.leaseExpires - now > margin) {
-      return this.#batch.put(doneItem(held.item, result, now), alone);
+      return this.#batch.put(doneItem(held.item, result, now, job.sequencer), alone);
     }
     return alone();
   }

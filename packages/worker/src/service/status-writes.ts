@@ -47,15 +47,19 @@ export function startWrite(
   now: number,
 ): StatusWrite {
   const leaseFree = "(attribute_not_exists(leaseExpires) OR leaseExpires < :nowMs)";
+  // An event older than (or the same as) the one whose copy is recorded changes nothing.
+  const newer = job.sequencer
+    ? " AND (attribute_not_exists(sequencer) OR sequencer < :sequencer)"
+    : "";
   return {
     update:
       "SET #status = :running, srcBucket = :sb, srcKey = :sk, dstBucket = :db, dstKey = :dk, " +
       "sizeBytes = :size, workerId = :worker, lastStart = :now, lastAttempt = :attempt, " +
       "firstStart = if_not_exists(firstStart, :now), leaseOwner = :attempt, " +
       "leaseExpires = :expires ADD attempts :one",
-    condition: force
-      ? leaseFree
-      : `(attribute_not_exists(#status) OR #status <> :done) AND ${leaseFree}`,
+    condition:
+      (force ? leaseFree : `(attribute_not_exists(#status) OR #status <> :done) AND ${leaseFree}`) +
+      newer,
     names: STATUS,
     values: {
       ":running": s("running"),
@@ -71,6 +75,7 @@ export function startWrite(
       ":expires": n(now + leaseMs),
       ":one": n(1),
       ...(force ? {} : { ":done": s("done") }),
+      ...(job.sequencer ? { ":sequencer": s(job.sequencer) } : {}),
     },
   };
 }
@@ -134,8 +139,13 @@ export function releaseWrite(attemptId: string): StatusWrite {
 }
 
 /** `done` with the copy's facts; the lease and the binding removed (`uploadId` kept if multipart). */
-export function doneWrite(attemptId: string, result: CopyResult, now: number): StatusWrite {
-  const { fields, remove } = doneFields(result);
+export function doneWrite(
+  attemptId: string,
+  result: CopyResult,
+  now: number,
+  sequencer?: string,
+): StatusWrite {
+  const { fields, remove } = doneFields(result, sequencer);
   return endWrite(attemptId, "done", fields, remove, now);
 }
 
@@ -145,8 +155,8 @@ export function doneWrite(attemptId: string, result: CopyResult, now: number): S
  * lease is live: every other write of an item is conditional on the lease being free or its
  * own, so since the start nothing but this attempt changed the item.
  */
-export function doneItem(started: Item, result: CopyResult, now: number): Item {
-  const { fields, remove } = doneFields(result);
+export function doneItem(started: Item, result: CopyResult, now: number, sequencer?: string): Item {
+  const { fields, remove } = doneFields(result, sequencer);
   const kept = Object.entries(started).filter(([name]) => !remove.includes(name));
   return {
     ...Object.fromEntries(kept),
@@ -156,8 +166,11 @@ export function doneItem(started: Item, result: CopyResult, now: number): Item {
   };
 }
 
-/** The attributes a `done` sets and those it removes. */
-function doneFields(result: CopyResult): { fields: Item; remove: string[] } {
+/**
+ * The attributes a `done` sets and those it removes; `sequencer` is the S3 event's the copy
+ * answered (later, older events of the key are skipped).
+ */
+function doneFields(result: CopyResult, sequencer?: string): { fields: Item; remove: string[] } {
   const fields: Item = {
     bytesMoved: n(result.bytesUploaded),
     sizeBytes: n(result.bytes),
@@ -167,6 +180,7 @@ function doneFields(result: CopyResult): { fields: Item; remove: string[] } {
     partsReused: n(result.partsReused),
     ...(result.uploadId ? { uploadId: s(result.uploadId) } : {}),
     ...(result.versionId ? { versionId: s(result.versionId) } : {}),
+    ...(sequencer ? { sequencer: s(sequencer) } : {}),
   };
   const remove = [
     ...LEASE_FIELDS,

@@ -38,6 +38,7 @@ describe("ThroughputMetrics", () => {
                 { Name: "ObjectsCopied", Unit: "Count" },
                 { Name: "ObjectsFailed", Unit: "Count" },
                 { Name: "RetryableErrors", Unit: "Count" },
+                { Name: "EventsDropped", Unit: "Count" },
               ],
             },
           ],
@@ -46,6 +47,7 @@ describe("ThroughputMetrics", () => {
         ObjectsCopied: 1,
         ObjectsFailed: 1,
         RetryableErrors: 2,
+        EventsDropped: 0,
       },
     ]);
     expect(METRICS_NAMESPACE).toBe("S3Migration");

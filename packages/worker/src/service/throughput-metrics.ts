@@ -9,6 +9,8 @@ export interface MetricCounts {
   ObjectsCopied: number;
   ObjectsFailed: number;
   RetryableErrors: number;
+  /** S3 event records no bucket-map entry and no default destination takes (dropped). */
+  EventsDropped: number;
 }
 
 const UNITS: Record<keyof MetricCounts, string> = {
@@ -16,6 +18,7 @@ const UNITS: Record<keyof MetricCounts, string> = {
   ObjectsCopied: "Count",
   ObjectsFailed: "Count",
   RetryableErrors: "Count",
+  EventsDropped: "Count",
 };
 
 /**
@@ -89,5 +92,11 @@ function writeUnfiltered(logger: Logger, message: string, fields: Record<string,
 }
 
 function zero(): MetricCounts {
-  return { BytesCopied: 0, ObjectsCopied: 0, ObjectsFailed: 0, RetryableErrors: 0 };
+  return {
+    BytesCopied: 0,
+    ObjectsCopied: 0,
+    ObjectsFailed: 0,
+    RetryableErrors: 0,
+    EventsDropped: 0,
+  };
 }

@@ -97,6 +97,7 @@ export function processorHarness(options: HarnessOptions = {}): ProcessorHarness
         ObjectsCopied: 0,
         ObjectsFailed: 0,
         RetryableErrors: 0,
+        EventsDropped: 0,
       };
       if (line === undefined) return zero;
       const n = (k: keyof MetricCounts) => Number(line[k]);
@@ -105,6 +106,7 @@ export function processorHarness(options: HarnessOptions = {}): ProcessorHarness
         ObjectsCopied: n("ObjectsCopied"),
         ObjectsFailed: n("ObjectsFailed"),
         RetryableErrors: n("RetryableErrors"),
+        EventsDropped: n("EventsDropped"),
       };
     },
   };
