@@ -9,10 +9,11 @@ import {
 
 /**
  * The worker's routing of S3 events: the default destination from the ini, and the bucket map
- * as the parameter holds it now, read again once the copy is older than
- * `BucketMapRefreshSeconds`, so ops edit the map without restarting the fleet. A read that
- * fails (parameter unreadable, or a document that does not validate) keeps the previous map,
- * with a `warn` line; events are never routed by a half-read map.
+ * as the parameter holds it now, read again before a message is parsed once the copy is older
+ * than `BucketMapRefreshSeconds`, so ops edit the map without restarting the fleet and an event
+ * is routed by a map at most that old. A read that fails (parameter unreadable, or a document
+ * that does not validate) keeps the previous map, with a `warn` line; events are never routed
+ * by a half-read map.
  */
 export class BucketMapWatch implements EventRouting {
   readonly desBucketDefault: string;
@@ -42,10 +43,16 @@ export class BucketMapWatch implements EventRouting {
     this.#now = now;
   }
 
-  /** The map as last read; a stale copy starts a read in the background (its result serves later events). */
+  /** The map as last read. */
   get bucketMap(): readonly BucketMapping[] {
-    if (this.#now() - this.#readAt >= this.#config.bucketMapRefreshSec * 1000) void this.refresh();
     return this.#map;
+  }
+
+  /** Reads the map again if the copy is older than the refresh interval; never throws. */
+  async fresh(): Promise<void> {
+    if (this.#now() - this.#readAt >= this.#config.bucketMapRefreshSec * 1000) {
+      await this.refresh();
+    }
   }
 
   /** Reads the parameter now (one read at a time); never throws. */

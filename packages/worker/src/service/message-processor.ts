@@ -3,7 +3,7 @@ import type { Message } from "@aws-sdk/client-sqs";
 import {
   awsErrorIs,
   type CopyJob,
-  type EventDestination,
+  type EventRouting,
   type Logger,
   MessageError,
   type ParsedMessage,
@@ -41,7 +41,8 @@ export interface ProcessorDeps {
   readonly status: StatusStore;
   /** Held by a job while it uses them (a rotated-out client is destroyed after its jobs). */
   readonly transfer: Pick<RotatingTransfer, "acquire">;
-  readonly events: EventDestination;
+  /** How S3 events are routed; `fresh` (if any) is awaited before each message is parsed. */
+  readonly events: EventRouting & { fresh?(): Promise<void> };
   readonly jobTimeoutSec: number;
   readonly metrics: ThroughputMetrics;
   readonly logger: Logger;
@@ -86,6 +87,7 @@ export class MessageProcessor {
    */
   async process(message: Message, shutdown: AbortSignal): Promise<void> {
     const log = this.#d.logger.child({ messageId: message.MessageId });
+    await this.#d.events.fresh?.();
     const parsed = this.#parse(message, log);
     if (parsed === undefined) return;
     if (parsed.kind === "ignore") {
