@@ -1,4 +1,8 @@
 import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { Agent, createServer, request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   CompleteMultipartUploadCommand,
   HeadObjectCommand,
@@ -12,11 +16,18 @@ import {
   accessKeyCredentials,
   accessKeyEndpointEnv,
   type HttpProxy,
+  type ProxiedRequest,
   type ProxyHooks,
+  s3Operation,
   startProxy,
 } from "./http-proxy.js";
 import { readStackEnv } from "./local-stack.js";
-import { type WorkerFixture, type WorkerProcess, workerFixture } from "./worker-fixture.js";
+import {
+  overridesEnv,
+  type WorkerFixture,
+  type WorkerProcess,
+  workerFixture,
+} from "./worker-fixture.js";
 
 /** The part size of every split test (ChunkSize 5, the smallest S3 allows). */
 export const PART = 5 * MIB;
@@ -72,12 +83,12 @@ export function splitSuite() {
   return {
     async fixture(
       prefix: string,
-      queue: { vt: number; sliceMb?: number },
+      queue: { vt: number; sliceMb?: number; maxReceiveCount?: number },
       overrides: Record<string, string> = {},
     ): Promise<WorkerFixture> {
       const f = await workerFixture(
         prefix,
-        { visibilityTimeoutSec: queue.vt, maxReceiveCount: 10 },
+        { visibilityTimeoutSec: queue.vt, maxReceiveCount: queue.maxReceiveCount ?? 10 },
         {
           ChunkSize: "5",
           SplitThreshold: "10",
@@ -106,6 +117,22 @@ export function splitSuite() {
       const p = await proxy(accessKeyCredentials().endpoint ?? "", hooks);
       return accessKeyEndpointEnv(p.url, `${f.name}-${tag}`);
     },
+    /**
+     * Env that sends a worker's destination requests through a proxy that answers the requests
+     * `fault` picks with that S3 error itself (they never reach S3) and forwards the others
+     * through a proxy with `hooks`; `faults` lists the requests it answered.
+     */
+    async faultyDestinationEnv(
+      f: WorkerFixture,
+      tag: string,
+      fault: (req: ProxiedRequest) => S3Fault | undefined,
+      hooks: ProxyHooks = {},
+    ): Promise<{ env: Record<string, string>; faults: ProxiedRequest[] }> {
+      const inner = await proxy(accessKeyCredentials().endpoint ?? "", hooks);
+      const front = await startFaultProxy(inner.url, fault);
+      proxies.push(front);
+      return { env: accessKeyEndpointEnv(front.url, `${f.name}-${tag}`), faults: front.faults };
+    },
     /** Env that sends a worker's source requests through a proxy with `hooks`. */
     async sourceEnv(hooks: ProxyHooks): Promise<Record<string, string>> {
       const p = await proxy(readStackEnv().AWS_ENDPOINT_URL_S3 ?? "", hooks);
@@ -119,6 +146,126 @@ export function splitSuite() {
       for (const p of proxies) await p.close();
     },
   };
+}
+
+/** An S3 error a {@link startFaultProxy} proxy answers instead of S3. */
+export interface S3Fault {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+export const INTERNAL_ERROR: S3Fault = {
+  status: 500,
+  code: "InternalError",
+  message: "We encountered an internal error. Please try again.",
+};
+export const SLOW_DOWN: S3Fault = {
+  status: 503,
+  code: "SlowDown",
+  message: "Please reduce your request rate.",
+};
+
+/**
+ * A proxy on loopback in front of `target` (another proxy, or S3 itself): a request that
+ * `fault` picks is read to its end and answered with that S3 error (an XML error body, as S3
+ * writes it); every other request is forwarded unchanged (Host included, so signatures hold).
+ */
+export async function startFaultProxy(
+  target: string,
+  fault: (req: ProxiedRequest) => S3Fault | undefined,
+): Promise<HttpProxy & { readonly faults: ProxiedRequest[] }> {
+  const upstream = new URL(target);
+  const agent = new Agent({ keepAlive: true });
+  const seen: ProxiedRequest[] = [];
+  const faults: ProxiedRequest[] = [];
+  const server = createServer((req, res) => {
+    const method = req.method ?? "GET";
+    const url = req.url ?? "/";
+    const amzTarget = req.headers["x-amz-target"];
+    const proxied: ProxiedRequest = {
+      method,
+      url,
+      operation: s3Operation(method, url),
+      target: Array.isArray(amzTarget) ? amzTarget[0] : amzTarget,
+      headers: req.headers,
+    };
+    seen.push(proxied);
+    const answer = fault(proxied);
+    if (answer !== undefined) {
+      faults.push(proxied);
+      const body =
+        '<?xml version="1.0" encoding="UTF-8"?>\n' +
+        `<Error><Code>${answer.code}</Code><Message>${answer.message}</Message>` +
+        `<RequestId>fault-${faults.length}</RequestId></Error>`;
+      req.on("end", () => {
+        res.writeHead(answer.status, {
+          "content-type": "application/xml",
+          "content-length": Buffer.byteLength(body),
+          "x-amz-request-id": `fault-${faults.length}`,
+        });
+        res.end(body);
+      });
+      req.resume();
+      return;
+    }
+    const out = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method,
+        path: url,
+        headers: req.headers,
+        agent,
+      },
+      (answered) => {
+        res.writeHead(answered.statusCode ?? 502, answered.headers);
+        answered.pipe(res);
+      },
+    );
+    out.on("error", () => res.destroy());
+    req.pipe(out);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    faults,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      agent.destroy();
+    },
+  };
+}
+
+/**
+ * Env for the jobsender and the operator commands (`runOp`) on the fixture's queue, DLQ and
+ * table, with a bucket map of one entry: the fixture's source bucket to its destination bucket,
+ * no prefixes.
+ */
+export function bucketMapEnv(f: WorkerFixture): Record<string, string> {
+  const map = join(tmpdir(), `${f.name}-map.json`);
+  writeFileSync(
+    map,
+    JSON.stringify([
+      { src_bucket: f.srcBucket, src_prefix: "", des_bucket: f.dstBucket, des_prefix: "" },
+    ]),
+  );
+  return {
+    ...readStackEnv(),
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    ...overridesEnv({ table_queue_name: f.name, ssm_parameter_bucket: `file:${map}` }),
+  };
+}
+
+/** The part numbers the destination holds in `uploadId`. */
+export async function uploadedParts(f: WorkerFixture, uploadId: string): Promise<number[]> {
+  const listed = await f.clients.destinationS3.send(
+    new ListPartsCommand({ Bucket: f.dstBucket, Key: KEY, UploadId: uploadId }),
+  );
+  return (listed.Parts ?? []).map((p) => p.PartNumber ?? 0).sort((a, b) => a - b);
 }
 
 /** Writes `size` random bytes as the source of {@link KEY}; returns its job and its bytes. */
