@@ -9,7 +9,6 @@
  * 4 stopped for a Spot interruption notice (the systemd unit does not restart on 4).
  */
 import { hostname } from "node:os";
-import { parseArgs } from "node:util";
 import {
   type AwsClients,
   type Config,
@@ -35,45 +34,9 @@ import { type RotatingTransfer, rotatingTransfer } from "./service/rotating-tran
 import { SqsBatcher } from "./service/sqs-batcher.js";
 import { StatusStore } from "./service/status-store.js";
 import { ThroughputMetrics } from "./service/throughput-metrics.js";
+import { type Args, readArgs } from "./worker-args.js";
 
 type SsmClient = ReturnType<typeof createSsmClient>;
-
-interface Args {
-  readonly config: string;
-  readonly untilIdleSec: number | undefined;
-  readonly workerId: string | undefined;
-}
-
-function usage(problem: string): never {
-  process.stderr.write(
-    `worker: ${problem}\nusage: pnpm worker --config <ini> [--until-idle] [--idle-seconds N] [--worker-id ID]\n`,
-  );
-  process.exit(2);
-}
-
-function readArgs(): Args {
-  try {
-    const { values } = parseArgs({
-      options: {
-        config: { type: "string" },
-        "until-idle": { type: "boolean", default: false },
-        "idle-seconds": { type: "string", default: "10" },
-        "worker-id": { type: "string" },
-      },
-    });
-    if (values.config === undefined) usage("--config is required");
-    const idle = Number(values["idle-seconds"]);
-    if (!Number.isInteger(idle) || idle < 0)
-      usage(`--idle-seconds: got ${values["idle-seconds"]}; expected an integer ≥ 0`);
-    return {
-      config: values.config,
-      untilIdleSec: values["until-idle"] ? idle : undefined,
-      workerId: values["worker-id"],
-    };
-  } catch (err) {
-    return usage(err instanceof Error ? err.message : String(err));
-  }
-}
 
 /** The validated config, or exit code 2 with every problem on stderr. */
 function readConfig(path: string): Config | 2 {
