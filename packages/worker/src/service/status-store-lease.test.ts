@@ -1,3 +1,4 @@
+import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LeaseLostError } from "../engine/transfer/upload-ledger.js";
 import {
@@ -8,6 +9,7 @@ import {
   storeOnFakeTable,
   T0,
 } from "../testing/status-store-fixtures.js";
+import { StatusStore } from "./status-store.js";
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["Date"] });
@@ -44,6 +46,29 @@ describe("StatusStore (the object's lease)", () => {
     expect(busy).toEqual({ kind: "busy", leaseOwner: "attempt-1", leaseExpires: T0 + LEASE_MS });
     expect(forced).toEqual(busy);
     expect(db.items.get("src/a/b")).toEqual(before);
+  });
+
+  it("finds its own claim when the start write was retried after its answer was lost", async () => {
+    // Prepare: the first start write lands, its answer is lost, and the SDK's retry of the
+    // same write is refused (the lease it asks for is held: by this very attempt).
+    const { db, store } = storeOnFakeTable();
+    const send = db.send;
+    let lost = false;
+    const retrying = {
+      send: (async (command: Parameters<typeof send>[0]) => {
+        if (!lost && command instanceof UpdateItemCommand) {
+          lost = true;
+          await send(command);
+        }
+        return send(command);
+      }) as typeof send,
+    };
+    const retried = new StatusStore(retrying, "status", "worker-1", false);
+    // Act
+    const start = await retried.start(JOB, "attempt-1", LEASE_MS);
+    // Assess
+    expect(start.kind).toBe("started");
+    expect(db.plain("src/a/b")).toMatchObject({ leaseOwner: "attempt-1", attempts: 1 });
   });
 
   it("takes an expired lease over and returns the upload the earlier attempt bound", async () => {

@@ -97,6 +97,11 @@ export class StatusStore {
         return { kind: "started", recorded: bindingOf(claimed), item: claimed };
       }
       const item = await this.#read(job);
+      // A write retried after a network error may have landed the first time: then the lease
+      // the retry was refused for is this attempt's own.
+      if (item !== undefined && item.leaseOwner?.S === attemptId) {
+        return { kind: "started", recorded: bindingOf(item), item };
+      }
       const recorded = item?.sequencer?.S;
       if (job.sequencer && recorded !== undefined && recorded >= job.sequencer) {
         return { kind: "older-event", sequencer: recorded };
