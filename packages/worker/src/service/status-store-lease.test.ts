@@ -51,7 +51,7 @@ describe("StatusStore (the object's lease)", () => {
   it("finds its own claim when the start write was retried after its answer was lost", async () => {
     // Prepare: the first start write lands, its answer is lost, and the SDK's retry of the
     // same write is refused (the lease it asks for is held: by this very attempt).
-    const { db, store } = storeOnFakeTable();
+    const { db } = storeOnFakeTable();
     const send = db.send;
     let lost = false;
     const retrying = {
