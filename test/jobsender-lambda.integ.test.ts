@@ -1,10 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { type CopyJob, destroyClients, parseJobMessage } from "@s3-migration/common";
-import pLimit from "p-limit";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   handler,
@@ -13,6 +11,7 @@ import {
 } from "../packages/jobsender/src/lambda/handler.js";
 import { get, put } from "./support/engine.js";
 import { accessKeyCredentials, type HttpProxy, startProxy } from "./support/http-proxy.js";
+import { LISTING_COUNT, provisionListingSet } from "./support/listing-set.js";
 import { LOCAL_INI } from "./support/local-stack.js";
 import { overridesEnv, type WorkerFixture, workerFixture } from "./support/worker-fixture.js";
 
@@ -23,40 +22,14 @@ import { overridesEnv, type WorkerFixture, workerFixture } from "./support/worke
  * through a proxy) lacks 100 of them and has 100 with another size: 200 jobs. The 100 resized
  * objects all sit under data/b/, the 100 missing ones under data/c😀/, listed after b/ and c～/.
  */
-const keyOf = (i: number) =>
-  [`a/${i}.txt`, `b/深/${i} x.bin`, `c😀/${i}`, `c～/${i}`, `top-${i}`][i % 5] as string;
-const COUNT = 2000;
 const scheduledEvent = { "detail-type": "Scheduled Event", source: "aws.events", detail: {} };
 /** The handler's margin (30 s) plus `ms`: the time the run is given. */
 const leaving = (ms: number) => ({ getRemainingTimeInMillis: () => 30_000 + ms });
 
 /** The listing set; answers the source keys the jobsender must send. */
 async function provision(f: WorkerFixture): Promise<Set<string>> {
-  const expected = new Set<string>();
-  const limit = pLimit(16);
-  const puts: Promise<unknown>[] = [];
-  const putTo = (side: "sourceS3" | "destinationS3", Bucket: string, Key: string, Body: Buffer) =>
-    puts.push(limit(() => f.clients[side].send(new PutObjectCommand({ Bucket, Key, Body }))));
-  for (let i = 0; i < COUNT; i++) {
-    const key = keyOf(i);
-    const body = Buffer.alloc(10 + (i % 50), i % 256);
-    putTo("sourceS3", f.srcBucket, `data/${key}`, body);
-    const missing = i % 20 === 7;
-    const resized = i % 20 === 11;
-    if (!missing) {
-      putTo(
-        "destinationS3",
-        f.dstBucket,
-        `copy/${key}`,
-        resized ? Buffer.alloc(body.length + 1) : body,
-      );
-    }
-    if (missing || resized) expected.add(`data/${key}`);
-  }
-  for (let i = 0; i < 20; i++)
-    putTo("destinationS3", f.dstBucket, `copy/zz-extra-${i}`, Buffer.from("x"));
-  await Promise.all(puts);
-  return expected;
+  const set = await provisionListingSet(f);
+  return new Set([...set.missing, ...set.resized]);
 }
 
 describe("the Lambda jobsender on the local stack", () => {
@@ -157,7 +130,7 @@ describe("the Lambda jobsender on the local stack", () => {
       exitCode: 0,
       stoppedAtDeadline: false,
       jobsSent: expected.size,
-      sourceObjects: COUNT,
+      sourceObjects: LISTING_COUNT,
       mappingsDone: 1,
       mappingsTotal: 1,
     });
@@ -185,7 +158,7 @@ describe("the Lambda jobsender on the local stack", () => {
       mappingsTotal: 1,
     });
     expect(cut.sourceObjects).toBeGreaterThan(0);
-    expect(cut.sourceObjects).toBeLessThan(COUNT);
+    expect(cut.sourceObjects).toBeLessThan(LISTING_COUNT);
     expect(await f.queueCounts()).toEqual({ visible: beforeCut.length, inFlight: 0 });
 
     // Act 2: the next scheduled run, while the workers still have the cut run's jobs.

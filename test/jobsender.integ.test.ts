@@ -1,17 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { destroyClients, parseJobMessage } from "@s3-migration/common";
-import pLimit from "p-limit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { provisionListingSet } from "./support/listing-set.js";
 import { type WorkerFixture, workerFixture } from "./support/worker-fixture.js";
-
-/** Source keys: nested prefixes, unicode (astral and high-BMP, which JS sorts wrongly), spaces. */
-const keyOf = (i: number) =>
-  [`a/${i}.txt`, `b/深/${i} x.bin`, `c😀/${i}`, `c～/${i}`, `top-${i}`][i % 5] as string;
-const COUNT = 2000;
 
 describe("jobsender on the local stack", () => {
   let f: WorkerFixture;
@@ -23,42 +17,9 @@ describe("jobsender on the local stack", () => {
     // them (100 with another size), 100 are missing, 20 extra destination-only objects. The
     // ignore list drops every missing object whose key starts with a/.
     f = await workerFixture("jobsender", { visibilityTimeoutSec: 30, maxReceiveCount: 5 });
-    const limit = pLimit(16);
-    const puts: Promise<unknown>[] = [];
-    for (let i = 0; i < COUNT; i++) {
-      const key = keyOf(i);
-      const body = Buffer.alloc(10 + (i % 50), i % 256);
-      puts.push(
-        limit(() =>
-          f.clients.sourceS3.send(
-            new PutObjectCommand({ Bucket: f.srcBucket, Key: `data/${key}`, Body: body }),
-          ),
-        ),
-      );
-      const missing = i % 20 === 7;
-      const resized = i % 20 === 11;
-      if (!missing) {
-        const dst = resized ? Buffer.alloc(body.length + 1) : body;
-        puts.push(
-          limit(() =>
-            f.clients.destinationS3.send(
-              new PutObjectCommand({ Bucket: f.dstBucket, Key: `copy/${key}`, Body: dst }),
-            ),
-          ),
-        );
-      }
-      if ((missing && !key.startsWith("a/")) || resized) expected.add(`data/${key}`);
-    }
-    for (let i = 0; i < 20; i++) {
-      puts.push(
-        limit(() =>
-          f.clients.destinationS3.send(
-            new PutObjectCommand({ Bucket: f.dstBucket, Key: `copy/zz-extra-${i}`, Body: "x" }),
-          ),
-        ),
-      );
-    }
-    await Promise.all(puts);
+    const set = await provisionListingSet(f);
+    for (const key of set.missing) if (!key.startsWith("data/a/")) expected.add(key);
+    for (const key of set.resized) expected.add(key);
     const dir = tmpdir();
     const map = join(dir, `${f.name}-map.json`);
     writeFileSync(
