@@ -1,6 +1,6 @@
 /**
  * The CDK app: `node --import tsx bin/app.ts` (`pnpm synth` from the root, or the CDK CLI through
- * cdk.json). Bundles the worker and the jobsender, reads the settings from CDK context or a JSON
+ * cdk.json). Bundles the worker and the jobsender (host programs and Lambda handlers), reads the settings from CDK context or a JSON
  * file (see infra/README.md), and synthesizes the stack into `infra/cdk.out` with no AWS call.
  */
 import { readFileSync } from "node:fs";
@@ -10,6 +10,7 @@ import { ConfigError } from "@s3-migration/common";
 import { App } from "aws-cdk-lib";
 import { contextFromArgv, readAppConfig } from "../lib/app-config.js";
 import { bundleApps } from "../lib/bundle-apps.js";
+import { resolveSettings } from "../lib/migration-settings.js";
 import { MigrationStack } from "../lib/migration-stack.js";
 
 const infraDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -24,11 +25,16 @@ try {
     (path) => readFileSync(path, "utf8"),
     join(infraDir, "config", "example.json"),
   );
-  const bundle = bundleApps(resolve(infraDir, ".."), join(infraDir, "dist", "bundle"));
+  // Checked once before bundling, so a bad setting fails fast; the stack checks them again.
+  const { nodejsMajorVersion } = resolveSettings(config.settings);
+  const bundle = bundleApps(resolve(infraDir, ".."), join(infraDir, "dist", "bundle"), {
+    lambdaNodeMajor: nodejsMajorVersion,
+  });
   new MigrationStack(app, config.stackName, {
     settings: config.settings,
     bundleDir: bundle.dir,
-    description: "s3-migration: queue, status table, Spot worker fleet, jobsender, dashboard",
+    description:
+      "s3-migration: queue, status table, worker (fleet and/or Lambda), jobsender, dashboard",
   });
   app.synth();
   process.stderr.write(

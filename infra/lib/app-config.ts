@@ -1,6 +1,7 @@
 import { dirname, resolve } from "node:path";
 import { ConfigError, type ConfigProblem } from "@s3-migration/common";
 import type { MigrationSettings } from "./migration-settings.js";
+import { SERVERLESS_KINDS } from "./serverless-settings.js";
 
 /** How a setting given as `-c key=value` text is turned into its value. */
 type Kind = "string" | "int" | "bool" | "list" | "json";
@@ -35,6 +36,7 @@ const KINDS: Readonly<Record<Exclude<keyof MigrationSettings, "bucketMapJson">, 
   vpcCidr: "string",
   retainData: "bool",
   eventSource: "json",
+  ...SERVERLESS_KINDS,
 };
 
 /** Keys accepted besides the settings: where the settings and the bucket map come from. */
@@ -240,9 +242,7 @@ function parseJsonText(text: string, what: string): unknown {
     throw new ConfigError(
       `cannot read ${what}`,
       [{ key: "config", value: what, expected: "valid JSON" }],
-      {
-        cause: err,
-      },
+      { cause: err },
     );
   }
 }

@@ -4,6 +4,12 @@ import {
   type ConfigProblem,
   type JobType,
 } from "@s3-migration/common";
+import { checkServerless } from "./serverless-checks.js";
+import {
+  SERVERLESS_DEFAULTS,
+  type ServerlessSettings,
+  withFunctionVisibility,
+} from "./serverless-settings.js";
 import {
   checkHostsAndNetwork,
   checkKmsKeys,
@@ -31,9 +37,10 @@ export interface EventSourceSettings {
 /**
  * Everything an operator can choose about one deployment. `bin/app.ts` reads these from CDK
  * context (`-c key=value`) or a JSON file (`-c config=<file>`); {@link resolveSettings} applies
- * the defaults and validates.
+ * the defaults and validates. The worker and jobsender modes and the functions' sizes are in
+ * {@link ServerlessSettings}.
  */
-export interface MigrationSettings {
+export interface MigrationSettings extends ServerlessSettings {
   /** Which side the instance role reaches (see config/README.md `JobType`). @default "PUT" */
   readonly jobType?: JobType;
   /** Queue and table name (`table_queue_name`); the DLQ is `<name>-DLQ`. @default "s3_migration_file_list" */
@@ -48,7 +55,10 @@ export interface MigrationSettings {
   readonly credentialsKmsKeyArn?: string;
   /** KMS key ARNs of the buckets on the instance role's side (SSE-KMS with a customer key; stack's partition). @default [] */
   readonly bucketKmsKeyArns?: readonly string[];
-  /** Queue visibility timeout; the worker extends it every third of this. @default 300 */
+  /**
+   * Queue visibility timeout; the worker extends it every third of this. @default 300, or
+   * 6 × `workerLambdaTimeoutSeconds` + the batching window with a worker function
+   */
   readonly visibilityTimeoutSeconds?: number;
   /** Receives before a message moves to the DLQ. @default 24 */
   readonly maxReceiveCount?: number;
@@ -137,6 +147,7 @@ export const DEFAULT_SETTINGS = {
   nodejsMajorVersion: 22,
   vpcCidr: "10.80.0.0/16",
   retainData: true,
+  ...SERVERLESS_DEFAULTS,
 } as const satisfies Omit<ResolvedSettings, "bucketMap" | "bucketMapJson">;
 
 export { LOG_RETENTION_DAYS } from "./settings-checks.js";
@@ -161,7 +172,10 @@ export function resolveSettings(
   input: MigrationSettings,
   environment: SettingsEnvironment = {},
 ): ResolvedSettings {
-  const s = { ...DEFAULT_SETTINGS, ...dropUndefined(input) } as Omit<ResolvedSettings, "bucketMap">;
+  const s = withFunctionVisibility(
+    { ...DEFAULT_SETTINGS, ...dropUndefined(input) } as Omit<ResolvedSettings, "bucketMap">,
+    input,
+  );
   const problems: ConfigProblem[] = [];
   const bad: ReportProblem = (key, value, expected) => {
     problems.push({ key, value: value === undefined ? undefined : String(value), expected });
@@ -172,6 +186,7 @@ export function resolveSettings(
   checkKmsKeys(s, bad, environment.region);
   checkHostsAndNetwork(s, bad);
   checkListsAndEventSource(s, bad);
+  checkServerless(s, input, bad);
   const bucketMap = parseBucketMapSetting(s.bucketMapJson, bad, problems);
   if (problems.length > 0) throw new ConfigError("invalid stack settings", problems);
   return { ...s, bucketMap } as ResolvedSettings;

@@ -1,40 +1,42 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { Annotations, Duration, RemovalPolicy, Stack, type StackProps, Token } from "aws-cdk-lib";
-import type * as iam from "aws-cdk-lib/aws-iam";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { buildAppIni } from "./app-ini.js";
-import {
-  bucketKmsStatements,
-  jobsenderS3Statements,
-  roleSideScopes,
-  workerS3Statements,
-} from "./bucket-grants.js";
 import { appLogGroupName } from "./constructs/app-host-template.js";
 import { CodeDelivery } from "./constructs/code-delivery.js";
 import { CopyWorkers, type CopyWorkersProps } from "./constructs/copy-workers.js";
 import { JobQueue } from "./constructs/job-queue.js";
+import type { JobsenderFunction } from "./constructs/jobsender-function.js";
 import { JobsenderHost } from "./constructs/jobsender-host.js";
-import { MigrationMonitoring, type ProgramLogs } from "./constructs/migration-monitoring.js";
+import { MigrationMonitoring } from "./constructs/migration-monitoring.js";
 import { MigrationParameters } from "./constructs/migration-parameters.js";
 import { Network } from "./constructs/network.js";
 import { NewObjectsBucket } from "./constructs/new-objects-bucket.js";
 import { Notifications } from "./constructs/notifications.js";
 import { StateTable } from "./constructs/state-table.js";
+import type { WorkerFunction } from "./constructs/worker-function.js";
 import {
   type MigrationSettings,
   type ResolvedSettings,
   resolveSettings,
 } from "./migration-settings.js";
 import { addNagSuppressions } from "./nag-suppressions.js";
+import { type GrantTargets, grantJobsender, grantWorker } from "./role-grants.js";
+import {
+  type FunctionContext,
+  jobsenderHostWanted,
+  newJobsenderFunction,
+  newWorkerFunction,
+  programLogs,
+  watchedFunctions,
+} from "./stack-functions.js";
 import { addStackOutputs } from "./stack-outputs.js";
 
 /** Props of {@link MigrationStack}. */
 export interface MigrationStackProps extends StackProps {
   /** The operator's settings; see {@link MigrationSettings} for every default. */
   readonly settings: MigrationSettings;
-  /** Folder with `worker.mjs` (and `jobsender.mjs`) as made by `bundleApps`. */
+  /** Folder with `worker.mjs`, `worker-lambda.mjs` (and the jobsender's) as made by `bundleApps`. */
   readonly bundleDir: string;
 }
 
@@ -54,18 +56,25 @@ type SharedHostProps = Pick<
 
 /**
  * Everything one migration needs, in the account and region it is deployed to (aws or aws-cn):
- * network, job queue + DLQ, status table, parameters, deploy bucket, Spot worker fleet,
- * jobsender host, optional event bucket, notifications, dashboard and alarms.
+ * job queue + DLQ, status table, parameters, the worker (Spot fleet, Lambda function or both:
+ * `workerMode`), the jobsender (host or Lambda function: `jobsenderMode`), optional event
+ * bucket, notifications, dashboard and alarms; the network and deploy bucket when any host runs.
  */
 export class MigrationStack extends Stack {
   public readonly settings: ResolvedSettings;
-  public readonly network: Network;
+  /** Undefined when no host runs (`workerMode` lambda and no jobsender host). */
+  public readonly network: Network | undefined;
   public readonly jobQueue: JobQueue;
   public readonly stateTable: StateTable;
   public readonly parameters: MigrationParameters;
-  public readonly codeDelivery: CodeDelivery;
-  public readonly workers: CopyWorkers;
+  /** The hosts' deploy bucket; undefined when no host runs. */
+  public readonly codeDelivery: CodeDelivery | undefined;
+  /** The Spot fleet; undefined with `workerMode` lambda. */
+  public readonly workers: CopyWorkers | undefined;
+  /** The worker function; undefined with `workerMode` fleet. */
+  public readonly workerFunction: WorkerFunction | undefined;
   public readonly jobsender: JobsenderHost | undefined;
+  public readonly jobsenderFunction: JobsenderFunction | undefined;
   public readonly newObjects: NewObjectsBucket | undefined;
   public readonly notifications: Notifications;
   public readonly monitoring: MigrationMonitoring;
@@ -79,13 +88,17 @@ export class MigrationStack extends Stack {
     this.settings = s;
     const appIni = buildAppIni(s, (w) => Annotations.of(this).addWarningV2("s3mig:appSettings", w));
     const removalPolicy = s.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const jobsenderHost = jobsenderHostWanted(this, s, props.bundleDir);
+    const hosts = s.workerMode !== "lambda" || jobsenderHost;
 
     // Construct ids make the logical ids and the order of creation the template's order: keep both.
-    this.network = new Network(this, "Network", {
-      cidr: s.vpcCidr,
-      flowLogRetention: s.logRetentionDays as logs.RetentionDays,
-      logRemovalPolicy: removalPolicy,
-    });
+    this.network = hosts
+      ? new Network(this, "Network", {
+          cidr: s.vpcCidr,
+          flowLogRetention: s.logRetentionDays as logs.RetentionDays,
+          logRemovalPolicy: removalPolicy,
+        })
+      : undefined;
     this.jobQueue = new JobQueue(this, "Jobs", {
       queueName: s.tableQueueName,
       visibilityTimeout: Duration.seconds(s.visibilityTimeoutSeconds),
@@ -102,26 +115,32 @@ export class MigrationStack extends Stack {
       credentialsParameterName: s.credentialsParameterName,
       credentialsKmsKeyArn: s.credentialsKmsKeyArn,
     });
-    this.codeDelivery = new CodeDelivery(this, "Code", {
-      bundleDir: props.bundleDir,
-      appIni,
-      ignorePatterns: s.ignorePatterns,
-      removalPolicy,
-    });
+    this.codeDelivery = hosts
+      ? new CodeDelivery(this, "Code", {
+          bundleDir: props.bundleDir,
+          appIni,
+          ignorePatterns: s.ignorePatterns,
+          removalPolicy,
+        })
+      : undefined;
 
     this.notifications = new Notifications(this, "Notifications", { emails: s.notificationEmails });
     const host = this.#sharedHostProps(removalPolicy);
-    this.workers = this.#newWorkers(host);
-    this.jobsender = this.#newJobsender(host, props.bundleDir);
+    this.workers = host && s.workerMode !== "lambda" ? this.#newWorkers(host) : undefined;
+    const functions = this.#functionContext(appIni, props.bundleDir, removalPolicy);
+    this.workerFunction = newWorkerFunction(this, functions);
+    this.jobsender = host && jobsenderHost ? this.#newJobsender(host) : undefined;
+    this.jobsenderFunction = newJobsenderFunction(this, functions);
     this.newObjects = this.#newObjectsBucket(removalPolicy);
     this.monitoring = this.#newMonitoring();
     addStackOutputs(this);
     addNagSuppressions(this);
   }
 
-  /** What the worker and jobsender hosts share. */
-  #sharedHostProps(removalPolicy: RemovalPolicy): SharedHostProps {
+  /** What the worker and jobsender hosts share; undefined when no host runs. */
+  #sharedHostProps(removalPolicy: RemovalPolicy): SharedHostProps | undefined {
     const s = this.settings;
+    if (this.network === undefined || this.codeDelivery === undefined) return undefined;
     return {
       launchErrorTopic: this.notifications.topic,
       vpc: this.network.vpc,
@@ -135,6 +154,25 @@ export class MigrationStack extends Stack {
         this.parameters.bucketMap.parameterArn,
         this.parameters.credentials.parameterArn,
       ],
+    };
+  }
+
+  /** What the worker and jobsender functions are built from. */
+  #functionContext(
+    appIni: string,
+    bundleDir: string,
+    logRemovalPolicy: RemovalPolicy,
+  ): FunctionContext {
+    return { ...this.#grantTargets(), appIni, bundleDir, logRemovalPolicy };
+  }
+
+  #grantTargets(): GrantTargets {
+    return {
+      settings: this.settings,
+      jobQueue: this.jobQueue,
+      stateTable: this.stateTable,
+      parameters: this.parameters,
+      codeDelivery: this.codeDelivery,
     };
   }
 
@@ -153,81 +191,52 @@ export class MigrationStack extends Stack {
       idleMinutes: s.idleMinutes,
     });
     // Instances fetch the bundle at boot: it must be in the bucket first.
-    workers.group.node.addDependency(this.codeDelivery.deployment);
-    this.#grantWorker(workers.role);
+    if (this.codeDelivery) workers.group.node.addDependency(this.codeDelivery.deployment);
+    grantWorker(workers.role, this.#grantTargets());
     return workers;
   }
 
-  /** The jobsender host, if enabled and bundled (a warning when enabled but not bundled). */
-  #newJobsender(host: SharedHostProps, bundleDir: string): JobsenderHost | undefined {
+  #newJobsender(host: SharedHostProps): JobsenderHost {
     const s = this.settings;
-    const jobsenderBundled = existsSync(join(bundleDir, "jobsender.mjs"));
-    if (s.jobsenderEnabled && !jobsenderBundled) {
-      Annotations.of(this).addWarningV2(
-        "s3mig:jobsenderMissing",
-        "jobsender.mjs is not in the bundle (packages/jobsender/src/main.ts missing?): no jobsender host.",
-      );
-    }
-    if (!(s.jobsenderEnabled && jobsenderBundled)) return undefined;
     const jobsender = new JobsenderHost(this, "Jobsender", {
       ...host,
       logGroupName: appLogGroupName(s.tableQueueName, "jobsender"),
       instanceType: s.jobsenderInstanceType,
       schedule: s.jobsenderSchedule,
     });
-    jobsender.group.node.addDependency(this.codeDelivery.deployment);
-    this.#grantJobsender(jobsender.role);
+    if (this.codeDelivery) jobsender.group.node.addDependency(this.codeDelivery.deployment);
+    grantJobsender(jobsender.role, this.#grantTargets());
     return jobsender;
   }
 
-  /** The S3 event path's bucket, if configured. */
+  /** The S3 event path's bucket, if configured; every worker (fleet, function) reads it. */
   #newObjectsBucket(removalPolicy: RemovalPolicy): NewObjectsBucket | undefined {
     if (this.settings.eventSource === undefined) return undefined;
     const newObjects = new NewObjectsBucket(this, "NewObjects", {
       queue: this.jobQueue.queue,
       removalPolicy,
     });
-    newObjects.grantWorker(this.workers.role);
+    for (const role of [this.workers?.role, this.workerFunction?.app.role]) {
+      if (role) newObjects.grantWorker(role);
+    }
     return newObjects;
   }
 
   #newMonitoring(): MigrationMonitoring {
-    const programs: ProgramLogs[] = [{ role: "worker", logGroup: this.workers.logGroup }];
-    if (this.jobsender !== undefined) {
-      programs.push({ role: "jobsender", logGroup: this.jobsender.logGroup });
-    }
+    const s = this.settings;
+    const drainedAlarm = this.workers?.drainedAlarm ?? this.workerFunction?.drainedAlarm;
+    if (drainedAlarm === undefined)
+      throw new Error("MigrationStack: no worker made the drained alarm");
     return new MigrationMonitoring(this, "Monitoring", {
       queue: this.jobQueue.queue,
       deadLetterQueue: this.jobQueue.deadLetterQueue,
-      workerGroup: this.workers.group,
-      programs,
-      drainedAlarm: this.workers.drainedAlarm,
+      workerGroup: this.workers?.group,
+      functions: watchedFunctions(this),
+      programs: programLogs(this),
+      drainedAlarm,
       topic: this.notifications.topic,
-      workerErrorThreshold: this.settings.workerErrorThreshold,
-      queueRetention: Duration.days(this.settings.queueRetentionDays),
+      workerErrorThreshold: s.workerErrorThreshold,
+      queueRetention: Duration.days(s.queueRetentionDays),
     });
-  }
-
-  #grantWorker(role: iam.IRole): void {
-    const s = this.settings;
-    this.jobQueue.queue.grantConsumeMessages(role);
-    this.stateTable.grantWorker(role);
-    this.parameters.grantRead(role);
-    this.codeDelivery.grantRead(role);
-    const statements = [
-      ...workerS3Statements(s.jobType, roleSideScopes(s.jobType, s.bucketMap)),
-      ...bucketKmsStatements(s.jobType, s.bucketKmsKeyArns),
-    ];
-    for (const st of statements) role.addToPrincipalPolicy(st);
-  }
-
-  #grantJobsender(role: iam.IRole): void {
-    const s = this.settings;
-    this.jobQueue.queue.grantSendMessages(role);
-    this.stateTable.grantJobsender(role);
-    this.parameters.grantRead(role);
-    this.codeDelivery.grantRead(role);
-    for (const st of jobsenderS3Statements(roleSideScopes(s.jobType, s.bucketMap)))
-      role.addToPrincipalPolicy(st);
   }
 }

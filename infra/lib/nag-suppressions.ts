@@ -1,10 +1,10 @@
 import { type CfnElement, Validations } from "aws-cdk-lib";
-import type * as iam from "aws-cdk-lib/aws-iam";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import type { IConstruct } from "constructs";
 import { roleSideScopes } from "./bucket-grants.js";
 import { DEPLOY_PREFIX } from "./host/host-script.js";
 import type { MigrationStack } from "./migration-stack.js";
+import { acknowledgeFunctions, acknowledgeSsmKey } from "./nag-functions.js";
 
 /** The ids cdk-nag (AwsSolutions pack) reports, as `Validations.acknowledge` takes them. */
 const nag = (rule: string): string => `AwsSolutions-${rule}`;
@@ -27,15 +27,15 @@ export function addNagSuppressions(stack: MigrationStack): void {
   acknowledgeInstanceRoles(stack);
   acknowledgeWorkerDataAccess(stack);
   acknowledgeBucketsAndGroups(stack);
+  acknowledgeFunctions(stack);
   acknowledgeCdkSingletons(stack);
 }
 
-/** Hosts: the two instance roles. */
+/** Hosts: the two instance roles (when deployed, with the deploy bucket). */
 function acknowledgeInstanceRoles(stack: MigrationStack): void {
-  const roles: iam.Role[] = [
-    stack.workers.role,
-    ...(stack.jobsender ? [stack.jobsender.role] : []),
-  ];
+  const roles = [stack.workers?.role, stack.jobsender?.role].filter((r) => r !== undefined);
+  const code = stack.codeDelivery;
+  if (code === undefined) return;
   for (const role of roles) {
     ack(
       role,
@@ -49,35 +49,35 @@ function acknowledgeInstanceRoles(stack: MigrationStack): void {
     );
     ack(
       role,
-      `IAM5[Resource::${arnOf(stack, stack.codeDelivery.bucket)}/${DEPLOY_PREFIX}*]`,
+      `IAM5[Resource::${arnOf(stack, code.bucket)}/${DEPLOY_PREFIX}*]`,
       "Read of the deploy bucket's app/ prefix only (bundle and config, file names chosen at build time).",
     );
-    if (stack.settings.credentialsKmsKeyArn === undefined) {
-      ack(
-        role,
-        "IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]",
-        "Decrypt of the credentials SecureString with the account's aws/ssm key, whose id is not known at synth: limited by kms:ViaService to SSM in this region. Set credentialsKmsKeyArn to name a customer key instead.",
-      );
-    }
+    acknowledgeSsmKey(stack, role);
   }
 }
 
-/** The worker role's object wildcards: the bucket-map prefixes and the new-objects bucket. */
+/** The worker roles' object wildcards (fleet, function): the bucket-map prefixes and the new-objects bucket. */
 function acknowledgeWorkerDataAccess(stack: MigrationStack): void {
   const s = stack.settings;
-  for (const scope of roleSideScopes(s.jobType, s.bucketMap)) {
-    ack(
-      stack.workers.role,
-      `IAM5[Resource::arn:<AWS::Partition>:s3:::${scope.bucket}/${scope.prefix}*]`,
-      "Objects under one bucket-map entry's prefix: the keys are the data being migrated, not known at synth.",
-    );
+  const roles = [stack.workers?.role, stack.workerFunction?.app.role].filter(
+    (r) => r !== undefined,
+  );
+  for (const role of roles) {
+    for (const scope of roleSideScopes(s.jobType, s.bucketMap)) {
+      ack(
+        role,
+        `IAM5[Resource::arn:<AWS::Partition>:s3:::${scope.bucket}/${scope.prefix}*]`,
+        "Objects under one bucket-map entry's prefix: the keys are the data being migrated, not known at synth.",
+      );
+    }
+    if (stack.newObjects !== undefined)
+      ack(
+        role,
+        `IAM5[Resource::${arnOf(stack, stack.newObjects.bucket)}/*]`,
+        "The event path: any object written to the new-objects bucket is copied, so the worker reads all its keys.",
+      );
   }
   if (stack.newObjects !== undefined) {
-    ack(
-      stack.workers.role,
-      `IAM5[Resource::${arnOf(stack, stack.newObjects.bucket)}/*]`,
-      "The event path: any object written to the new-objects bucket is copied, so the worker reads all its keys.",
-    );
     ack(
       stack.newObjects.bucket,
       "S1",
@@ -88,12 +88,13 @@ function acknowledgeWorkerDataAccess(stack: MigrationStack): void {
 
 /** The deploy bucket's access logs and the Auto Scaling groups' notifications and volumes. */
 function acknowledgeBucketsAndGroups(stack: MigrationStack): void {
-  ack(
-    stack.codeDelivery.bucket,
-    "S1",
-    "Holds only the bundle and config written by CloudFormation (BucketDeployment) and read by the instance roles; CloudTrail records the deployments.",
-  );
-  for (const group of [stack.workers.group, stack.jobsender?.group]) {
+  if (stack.codeDelivery)
+    ack(
+      stack.codeDelivery.bucket,
+      "S1",
+      "Holds only the bundle and config written by CloudFormation (BucketDeployment) and read by the instance roles; CloudTrail records the deployments.",
+    );
+  for (const group of [stack.workers?.group, stack.jobsender?.group]) {
     if (group === undefined) continue;
     ack(
       group,
@@ -101,11 +102,12 @@ function acknowledgeBucketsAndGroups(stack: MigrationStack): void {
       "Launch and terminate errors go to the notification topic; successful launches and terminations of a Spot fleet that scales with the queue would be e-mail noise (the dashboard shows capacity).",
     );
   }
-  ack(
-    stack.workers.group,
-    "EC26",
-    "The rule cannot follow the mixed-instances launch template reference; the launch template's root volume is encrypted (asserted in infra/test/copy-workers.test.ts).",
-  );
+  if (stack.workers)
+    ack(
+      stack.workers.group,
+      "EC26",
+      "The rule cannot follow the mixed-instances launch template reference; the launch template's root volume is encrypted (asserted in infra/test/copy-workers.test.ts).",
+    );
 }
 
 /** CDK's own singleton Lambdas: BucketDeployment and the bucket-notifications handler. */
@@ -134,7 +136,7 @@ function acknowledgeBucketDeployment(stack: MigrationStack, handler: IConstruct)
     "Action::s3:DeleteObject*",
     "Action::s3:Abort*",
     "Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*",
-    `Resource::${arnOf(stack, stack.codeDelivery.bucket)}/*`,
+    ...(stack.codeDelivery ? [`Resource::${arnOf(stack, stack.codeDelivery.bucket)}/*`] : []),
   ]) {
     ack(
       handler,

@@ -15,7 +15,7 @@ import { onCalendarProblem } from "./on-calendar.js";
 export type ReportProblem = (key: string, value: unknown, expected: string) => void;
 
 /** The settings with defaults applied, before the bucket map is parsed. */
-type Unchecked = Omit<ResolvedSettings, "bucketMap">;
+export type Unchecked = Omit<ResolvedSettings, "bucketMap">;
 
 /** The retention periods CloudWatch Logs accepts, in days. */
 export const LOG_RETENTION_DAYS: readonly number[] = [
@@ -47,7 +47,8 @@ export function armTypeProblem(type: string): string | undefined {
     : undefined;
 }
 
-function checkInt(
+/** Reports `key` unless `value` is an integer from `min` to `max`. */
+export function checkInt(
   bad: ReportProblem,
   key: keyof Unchecked,
   value: number,

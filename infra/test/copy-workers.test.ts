@@ -1,15 +1,15 @@
 import type { CfnElement } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
-import { buildStack, WORKER_ONLY_BUNDLE } from "./stack-fixture.js";
+import { buildStack, fleetOf, WORKER_ONLY_BUNDLE } from "./stack-fixture.js";
 
 describe("CopyWorkers with default settings", () => {
   const stack = buildStack();
   const template = Template.fromStack(stack);
   const launchTemplateId = stack.getLogicalId(
-    stack.workers.host.launchTemplate.node.defaultChild as CfnElement,
+    fleetOf(stack).host.launchTemplate.node.defaultChild as CfnElement,
   );
-  const group = stack.resolve(stack.workers.group.autoScalingGroupName);
+  const group = stack.resolve(fleetOf(stack).group.autoScalingGroupName);
   const topic = stack.resolve(stack.notifications.topic.topicArn);
 
   it("runs 1-10 Spot instances, price-capacity-optimized over c5/c6i/c7i large, no on-demand base", () => {
@@ -131,7 +131,7 @@ describe("CopyWorkers with default settings", () => {
   });
 
   it("starts instances only after the bundle is in the deploy bucket", () => {
-    const groupId = stack.getLogicalId(stack.workers.group.node.defaultChild as CfnElement);
+    const groupId = stack.getLogicalId(fleetOf(stack).group.node.defaultChild as CfnElement);
     const deployments = Object.keys(template.findResources("Custom::CDKBucketDeployment"));
     const dependsOn = template.toJSON().Resources[groupId].DependsOn as string[];
     expect(deployments).toHaveLength(1);

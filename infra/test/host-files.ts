@@ -3,6 +3,7 @@ import type { CfnElement } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { expect } from "vitest";
 import type { MigrationStack } from "../lib/migration-stack.js";
+import { fleetOf } from "./stack-fixture.js";
 import { userDataByTemplate } from "./template-text.js";
 
 /** The user data of the worker and jobsender hosts, references shown as `{Ref:…}`. */
@@ -10,7 +11,7 @@ export function hostUserData(stack: MigrationStack): { worker: string; jobsender
   const scripts = userDataByTemplate(Template.fromStack(stack));
   const idOf = (c: { node: { defaultChild?: unknown } }) =>
     stack.getLogicalId(c.node.defaultChild as CfnElement);
-  const worker = scripts[idOf(stack.workers.host.launchTemplate)];
+  const worker = scripts[idOf(fleetOf(stack).host.launchTemplate)];
   const jobsender = stack.jobsender ? scripts[idOf(stack.jobsender.host.launchTemplate)] : "";
   expect(worker, "worker user data").toBeDefined();
   expect(jobsender, "jobsender user data").toBeDefined();

@@ -1,7 +1,7 @@
 import type { CfnElement } from "aws-cdk-lib";
 import { describe, expect, it } from "vitest";
 import { hostUserData, writtenFile } from "./host-files.js";
-import { buildStack } from "./stack-fixture.js";
+import { buildStack, codeOf, fleetOf } from "./stack-fixture.js";
 
 /** The script's commands: no comments, no heredoc bodies, no `mkdir -p` of a file's folder. */
 function commands(script: string): string[] {
@@ -22,7 +22,7 @@ describe("worker and jobsender user data", () => {
   const { worker, jobsender } = hostUserData(stack);
   const agentFile = "/opt/aws/amazon-cloudwatch-agent/etc/s3-migration.json";
   const region = "{Ref:AWS::Region}";
-  const deployBucket = `{Ref:${idOf(stack.codeDelivery.bucket)}}`;
+  const deployBucket = `{Ref:${idOf(codeOf(stack).bucket)}}`;
 
   it("persists BBR with fair queueing in /etc/sysctl.d on both hosts and applies it", () => {
     for (const script of [worker, jobsender]) {
@@ -114,12 +114,12 @@ describe("worker and jobsender user data", () => {
     expect(metrics.mem.append_dimensions).toEqual({ StackName: "Test", Role: "worker" });
     expect(config.logs.logs_collected.files.collect_list[0]).toEqual({
       file_path: "/var/log/s3-migration/worker.log",
-      log_group_name: `REF:${idOf(stack.workers.logGroup)}`,
+      log_group_name: `REF:${idOf(fleetOf(stack).logGroup)}`,
       log_stream_name: "{instance_id}",
     });
     expect(config.logs.logs_collected.files.collect_list[1]).toEqual({
       file_path: "/var/log/cloud-init-output.log",
-      log_group_name: `REF:${idOf(stack.workers.logGroup)}`,
+      log_group_name: `REF:${idOf(fleetOf(stack).logGroup)}`,
       log_stream_name: "{instance_id}/boot",
     });
   });

@@ -2,7 +2,7 @@ import { Aws, type Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import type * as iam from "aws-cdk-lib/aws-iam";
 import { describe, expect, it } from "vitest";
-import { buildStack } from "./stack-fixture.js";
+import { buildStack, codeOf, fleetOf } from "./stack-fixture.js";
 
 interface Statement {
   Action: string | string[];
@@ -42,7 +42,7 @@ describe("IAM for jobType PUT (fleet in the source's partition)", () => {
   const stack = buildStack({ jobType: "PUT" });
   const template = Template.fromStack(stack);
   const s3 = (rest: string) => stack.resolve(`arn:${Aws.PARTITION}:s3:::${rest}`);
-  const worker = stack.workers.role;
+  const worker = fleetOf(stack).role;
   const jobsender = stack.jobsender?.role as iam.IRole;
 
   it("lets the worker read source objects under each entry's prefix, with partition-aware ARNs", () => {
@@ -93,6 +93,13 @@ describe("IAM for jobType PUT (fleet in the source's partition)", () => {
     });
   });
 
+  it("lets the worker send to the job queue: a giant object's slices are messages (split-object.ts)", () => {
+    expectStatement(template, stack, worker, {
+      Action: Match.arrayWith(["sqs:SendMessage"]),
+      Resource: stack.resolve(stack.jobQueue.queue.queueArn),
+    });
+  });
+
   it("lets the jobsender list the source buckets (under the entry's prefix) and send jobs, but not consume or copy", () => {
     expectStatement(template, stack, jobsender, {
       Action: ["s3:ListBucket", "s3:ListBucketVersions"],
@@ -123,7 +130,7 @@ describe("IAM for jobType PUT (fleet in the source's partition)", () => {
     }
     // Its only object read is the deploy bucket's app/ prefix.
     expect(actions.get("s3:GetObject")).toEqual([
-      stack.resolve(stack.codeDelivery.bucket.arnForObjects("app/*")),
+      stack.resolve(codeOf(stack).bucket.arnForObjects("app/*")),
     ]);
   });
 
@@ -137,7 +144,7 @@ describe("IAM for jobType GET (fleet in the destination's partition)", () => {
   const stack = buildStack({ jobType: "GET" });
   const template = Template.fromStack(stack);
   const s3 = (rest: string) => stack.resolve(`arn:${Aws.PARTITION}:s3:::${rest}`);
-  const worker = stack.workers.role;
+  const worker = fleetOf(stack).role;
 
   it("lets the worker write destination objects with multipart uploads under each entry's prefix", () => {
     expectStatement(template, stack, worker, {

@@ -4,7 +4,7 @@ import type * as iam from "aws-cdk-lib/aws-iam";
 import { describe, expect, it } from "vitest";
 import type { MigrationStack } from "../lib/migration-stack.js";
 import { type EvalStatement, isAllowed, roleStatements } from "./policy-eval.js";
-import { buildStack } from "./stack-fixture.js";
+import { buildStack, fleetOf } from "./stack-fixture.js";
 
 /** Buckets mapped under prefixes (one without its slash), whole, and both. */
 const MAP = JSON.stringify([
@@ -32,7 +32,7 @@ function lister(stack: MigrationStack, role: iam.IRole) {
 describe("bucket listing scoped to the bucket map's prefixes (PUT: the sources)", () => {
   const stack = buildStack({ jobType: "PUT", bucketMapJson: MAP });
   const jobsender = lister(stack, stack.jobsender?.role as iam.IRole);
-  const worker = lister(stack, stack.workers.role);
+  const worker = lister(stack, fleetOf(stack).role);
   const listActions = ["s3:ListBucket", "s3:ListBucketVersions"];
 
   it("lets the jobsender list each entry's prefix and below, as it sends them", () => {
@@ -67,7 +67,7 @@ describe("bucket listing scoped to the bucket map's prefixes (PUT: the sources)"
 describe("bucket listing scoped to the bucket map's prefixes (GET: the destinations)", () => {
   const stack = buildStack({ jobType: "GET", bucketMapJson: MAP });
   const jobsender = lister(stack, stack.jobsender?.role as iam.IRole);
-  const worker = lister(stack, stack.workers.role);
+  const worker = lister(stack, fleetOf(stack).role);
 
   it("lets the jobsender list dst-in under in/ and out/ only, and the buckets mapped whole", () => {
     expect(jobsender("s3:ListBucket", "dst-in", "in/")).toBe(true);

@@ -1,7 +1,7 @@
 import { Match, Template } from "aws-cdk-lib/assertions";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import { describe, expect, it } from "vitest";
-import { buildStack } from "./stack-fixture.js";
+import { buildStack, fleetOf } from "./stack-fixture.js";
 import { userDataByTemplate } from "./template-text.js";
 
 /** CloudFormation's Ref / Fn::Join / Fn::Split / Fn::Select, with the given pseudo parameters. */
@@ -38,7 +38,7 @@ describe("application log group names (retainData keeps the log groups)", () => 
   const stack = buildStack({ retainData: true, tableQueueName: "batch_7" });
   const template = Template.fromStack(stack);
   const groups: [string, logs.LogGroup][] = [
-    ["worker", stack.workers.logGroup],
+    ["worker", fleetOf(stack).logGroup],
     ["jobsender", stack.jobsender?.logGroup as logs.LogGroup],
   ];
   const resourceOf = (group: logs.LogGroup) => {

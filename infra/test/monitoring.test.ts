@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
 import { WORKER_METRICS_NAMESPACE } from "../lib/metrics.js";
-import { buildStack } from "./stack-fixture.js";
+import { buildStack, fleetOf } from "./stack-fixture.js";
 import { renderCfnText } from "./template-text.js";
 
 /** The dashboard's widgets, with references rendered as `{Ref:…}` / `{GetAtt:…}`. */
@@ -26,7 +26,7 @@ describe("MigrationMonitoring", () => {
     expect(widget, title).toBeDefined();
     return JSON.stringify(widget?.properties.metrics);
   };
-  const group = `{Ref:${stack.resolve(stack.workers.group.autoScalingGroupName).Ref}}`;
+  const group = `{Ref:${stack.resolve(fleetOf(stack).group.autoScalingGroupName).Ref}}`;
 
   it("subscribes every address to the notification topic by e-mail", () => {
     for (const address of ["ops@example.com", "oncall@example.com"]) {
@@ -39,7 +39,7 @@ describe("MigrationMonitoring", () => {
   });
 
   it("counts error and warn lines of the worker and jobsender logs with JSON metric filters", () => {
-    const logGroups = [stack.workers.logGroup, stack.jobsender?.logGroup];
+    const logGroups = [fleetOf(stack).logGroup, stack.jobsender?.logGroup];
     for (const [i, logGroup] of logGroups.entries()) {
       const who = i === 0 ? "Worker" : "Jobsender";
       for (const [level, name] of [
@@ -91,7 +91,7 @@ describe("MigrationMonitoring", () => {
       | { properties: { alarms: string[] } }
       | undefined;
     for (const alarm of [
-      stack.workers.drainedAlarm,
+      fleetOf(stack).drainedAlarm,
       stack.monitoring.deadLetterAlarm,
       stack.monitoring.workerErrorAlarm,
       stack.monitoring.oldestJobAlarm,

@@ -65,4 +65,28 @@ describe("cdk-nag AwsSolutions pack", () => {
     // Assess
     expect(findings).toEqual([]);
   });
+
+  it("has no unacknowledged finding with the Lambda worker and jobsender and the event bucket", () => {
+    // Act
+    const findings = nagFindings({
+      workerMode: "lambda",
+      jobsenderMode: "lambda",
+      eventSource: { destinationBucket: "china-dst-a" },
+    });
+    // Assess
+    expect(findings).toEqual([]);
+  });
+
+  it("has no unacknowledged finding on a hybrid GET stack on the newest Node.js runtime", () => {
+    // Act
+    const findings = nagFindings({
+      workerMode: "hybrid",
+      jobType: "GET",
+      nodejsMajorVersion: 24,
+      credentialsKmsKeyArn:
+        "arn:aws-cn:kms:cn-north-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    });
+    // Assess
+    expect(findings).toEqual([]);
+  });
 });

@@ -1,6 +1,6 @@
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
-import { BUCKET_MAP, buildStack } from "./stack-fixture.js";
+import { BUCKET_MAP, buildStack, fleetOf } from "./stack-fixture.js";
 
 describe("JobQueue, StateTable and MigrationParameters with default settings", () => {
   const stack = buildStack();
@@ -128,7 +128,7 @@ describe("NewObjectsBucket (eventSource set)", () => {
 
   it("lets the worker read the new objects", () => {
     template.hasResourceProperties("AWS::IAM::Policy", {
-      Roles: [stack.resolve(stack.workers.role.roleName)],
+      Roles: [stack.resolve(fleetOf(stack).role.roleName)],
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({

@@ -9,7 +9,7 @@ import {
   roleStatements,
   SSM_MANAGED_INSTANCE_CORE_PARAMETER_READS,
 } from "./policy-eval.js";
-import { buildStack } from "./stack-fixture.js";
+import { buildStack, fleetOf } from "./stack-fixture.js";
 import { renderCfnText } from "./template-text.js";
 
 describe("SSM parameter reads of the instance roles", () => {
@@ -22,7 +22,7 @@ describe("SSM parameter reads of the instance roles", () => {
   const otherParameter = (name: string) =>
     stack.resolve(Arn.format({ service: "ssm", resource: "parameter", resourceName: name }, stack));
   const roles: [string, iam.IRole][] = [
-    ["worker", stack.workers.role],
+    ["worker", fleetOf(stack).role],
     ["jobsender", stack.jobsender?.role as iam.IRole],
   ];
 

@@ -1,5 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { App } from "aws-cdk-lib";
+import type { CodeDelivery } from "../lib/constructs/code-delivery.js";
+import type { CopyWorkers } from "../lib/constructs/copy-workers.js";
 import type { MigrationSettings } from "../lib/migration-settings.js";
 import { MigrationStack } from "../lib/migration-stack.js";
 
@@ -29,4 +31,16 @@ export function buildStack(
     settings: { bucketMapJson: BUCKET_MAP, ...settings },
     bundleDir,
   });
+}
+
+/** The stack's worker fleet (fails the test when the mode has none). */
+export function fleetOf(stack: MigrationStack): CopyWorkers {
+  if (stack.workers === undefined) throw new Error("the stack has no worker fleet");
+  return stack.workers;
+}
+
+/** The stack's deploy bucket (fails the test when no host needs one). */
+export function codeOf(stack: MigrationStack): CodeDelivery {
+  if (stack.codeDelivery === undefined) throw new Error("the stack has no deploy bucket");
+  return stack.codeDelivery;
 }

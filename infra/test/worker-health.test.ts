@@ -1,7 +1,7 @@
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
 import { hostUserData, writtenFile } from "./host-files.js";
-import { buildStack } from "./stack-fixture.js";
+import { buildStack, fleetOf } from "./stack-fixture.js";
 import { renderCfnText } from "./template-text.js";
 
 interface MetricQuery {
@@ -106,7 +106,7 @@ describe("the no-worker alarm (failed boots)", () => {
       Dimensions: [
         {
           Name: "AutoScalingGroupName",
-          Value: stack.resolve(stack.workers.group.autoScalingGroupName),
+          Value: stack.resolve(fleetOf(stack).group.autoScalingGroupName),
         },
       ],
     });
@@ -136,7 +136,7 @@ describe("the no-worker alarm (failed boots)", () => {
     const [dashboard] = Object.values(template.findResources("AWS::CloudWatch::Dashboard"));
     const widgets: { properties: { title: string; alarms?: string[]; metrics?: unknown } }[] =
       JSON.parse(renderCfnText(dashboard?.Properties.DashboardBody)).widgets;
-    const arn = stack.resolve(stack.monitoring.noWorkerAlarm.alarmArn)["Fn::GetAtt"];
+    const arn = stack.resolve(stack.monitoring.noWorkerAlarm?.alarmArn)["Fn::GetAtt"];
     const alarms = widgets.find((w) => w.properties.title === "Alarms")?.properties.alarms;
     expect(alarms).toContain(`{GetAtt:${arn[0]}.${arn[1]}}`);
     const capacity = widgets.find((w) => w.properties.title === "Worker fleet capacity");

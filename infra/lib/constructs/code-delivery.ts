@@ -6,6 +6,9 @@ import { Construct } from "constructs";
 import { APP_INI_NAME, IGNORE_LIST_NAME } from "../app-ini.js";
 import { DEPLOY_PREFIX } from "../host/host-script.js";
 
+/** The bundle's Lambda programs (`*-lambda.mjs` and source maps), left out of `app/`. */
+export const LAMBDA_PROGRAM_FILES = ["*-lambda.mjs", "*-lambda.mjs.map"];
+
 /** Props of {@link CodeDelivery}. */
 export interface CodeDeliveryProps {
   /** Folder with the bundled programs (`worker.mjs`, `jobsender.mjs`, source maps). */
@@ -42,7 +45,8 @@ export class CodeDelivery extends Construct {
       destinationBucket: this.bucket,
       destinationKeyPrefix: DEPLOY_PREFIX,
       sources: [
-        s3deploy.Source.asset(props.bundleDir),
+        // The Lambda handlers ship in their functions' own code assets, not to the hosts.
+        s3deploy.Source.asset(props.bundleDir, { exclude: LAMBDA_PROGRAM_FILES }),
         s3deploy.Source.data(APP_INI_NAME, props.appIni),
         ...(props.ignorePatterns?.length
           ? [s3deploy.Source.data(IGNORE_LIST_NAME, `${props.ignorePatterns.join("\n")}\n`)]

@@ -1,6 +1,6 @@
 import { Duration } from "aws-cdk-lib";
 import * as autoscaling from "aws-cdk-lib/aws-autoscaling";
-import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import type * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as cwActions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import type * as iam from "aws-cdk-lib/aws-iam";
@@ -11,6 +11,7 @@ import { Construct } from "constructs";
 import { WORKER_SERVICE, workerUnit } from "../host/systemd-units.js";
 import type { ScaleStep } from "../migration-settings.js";
 import { AppHostTemplate, type AppHostTemplateProps } from "./app-host-template.js";
+import { newQueueDrainedAlarm } from "./queue-drained.js";
 
 /** Props of {@link CopyWorkers}. */
 export interface CopyWorkersProps
@@ -76,7 +77,13 @@ export class CopyWorkers extends Construct {
       adjustmentType: autoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
       evaluationPeriods: 1,
     });
-    this.drainedAlarm = this.#newDrainedAlarm(props.queue, props.idleMinutes ?? 15, minCapacity);
+    const idleMinutes = props.idleMinutes ?? 15;
+    this.drainedAlarm = newQueueDrainedAlarm(
+      this,
+      props.queue,
+      idleMinutes,
+      `Batch finished: no message waiting or in flight for ${idleMinutes} minutes; the fleet goes back to ${minCapacity} instance(s).`,
+    );
     this.#scaleInOnDrained(minCapacity);
   }
 
@@ -106,35 +113,6 @@ export class CopyWorkers extends Construct {
       notifications: props.launchErrorTopic
         ? [{ topic: props.launchErrorTopic, scalingEvents: autoscaling.ScalingEvents.ERRORS }]
         : [],
-    });
-  }
-
-  /** In ALARM once no message has been waiting or in flight for `idleMinutes`. */
-  #newDrainedAlarm(q: sqs.IQueue, idleMinutes: number, minCapacity: number): cloudwatch.Alarm {
-    const waitingOrRunning = new cloudwatch.MathExpression({
-      expression: "visible + inFlight",
-      usingMetrics: {
-        visible: q.metricApproximateNumberOfMessagesVisible({
-          period: ONE_MINUTE,
-          statistic: "Maximum",
-        }),
-        inFlight: q.metricApproximateNumberOfMessagesNotVisible({
-          period: ONE_MINUTE,
-          statistic: "Maximum",
-        }),
-      },
-      period: ONE_MINUTE,
-      label: "Messages waiting or in flight",
-    });
-    return new cloudwatch.Alarm(this, "QueueDrained", {
-      alarmDescription: `Batch finished: no message waiting or in flight for ${idleMinutes} minutes; the fleet goes back to ${minCapacity} instance(s).`,
-      metric: waitingOrRunning,
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: idleMinutes,
-      datapointsToAlarm: idleMinutes,
-      // SQS stops sending metrics for a queue idle for hours: keep the state, no repeat e-mail.
-      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
     });
   }
 

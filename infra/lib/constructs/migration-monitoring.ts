@@ -7,31 +7,34 @@ import type * as sns from "aws-cdk-lib/aws-sns";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import {
-  fleetWithoutWorkers,
-  groupEc2Metric,
-  groupMetric,
-  hostMetric,
   LOG_METRICS_NAMESPACE,
   logLineMetric,
   logLineMetricName,
-  PROCESS_COUNT_METRIC,
   workerMetric,
 } from "../metrics.js";
+import { graph } from "./dashboard-graph.js";
+import { fleetWidgets, newNoWorkerAlarm } from "./fleet-monitoring.js";
+import { functionWidgets, newFunctionAlarms, type WatchedFunction } from "./function-monitoring.js";
 
 /** One program's logs, for the `error`/`warn` metric filters. */
 export interface ProgramLogs {
   readonly role: "worker" | "jobsender";
   readonly logGroup: logs.ILogGroup;
+  /** Construct id prefix of its filters (a role with a host and a function). @default role */
+  readonly id?: string;
 }
 
 /** Props of {@link MigrationMonitoring}. */
 export interface MigrationMonitoringProps {
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
-  readonly workerGroup: autoscaling.IAutoScalingGroup;
+  /** The worker fleet. @default none (`workerMode` lambda): no fleet widgets, no no-worker alarm */
+  readonly workerGroup?: autoscaling.IAutoScalingGroup;
+  /** The Lambda functions: their alarms and widgets. @default [] */
+  readonly functions?: readonly WatchedFunction[];
   /** The log groups to count `error`/`warn` lines in (worker, and jobsender if deployed). */
   readonly programs: readonly ProgramLogs[];
-  /** The fleet's "queue drained" alarm: its transition to ALARM e-mails "batch finished". */
+  /** The "queue drained" alarm (the fleet's, or the worker function's): its transition to ALARM e-mails "batch finished". */
   readonly drainedAlarm: cloudwatch.Alarm;
   readonly topic: sns.ITopic;
   /** Worker `error` lines per 5 minutes that raise the alarm. @default 10 */
@@ -60,23 +63,15 @@ export class MigrationMonitoring extends Construct {
   public readonly deadLetterAlarm: cloudwatch.Alarm;
   public readonly workerErrorAlarm: cloudwatch.Alarm;
   public readonly oldestJobAlarm: cloudwatch.Alarm;
-  public readonly noWorkerAlarm: cloudwatch.Alarm;
+  /** Undefined without a fleet. */
+  public readonly noWorkerAlarm: cloudwatch.Alarm | undefined;
+  /** The functions' errors, throttles, duration and concurrency alarms. */
+  public readonly functionAlarms: readonly cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: MigrationMonitoringProps) {
     super(scope, id);
     const notify = new cwActions.SnsAction(props.topic);
-    for (const p of props.programs) {
-      for (const level of ["error", "warn"] as const) {
-        new logs.MetricFilter(this, `${p.role}-${level}`, {
-          logGroup: p.logGroup,
-          filterPattern: logs.FilterPattern.stringValue("$.level", "=", level),
-          metricNamespace: LOG_METRICS_NAMESPACE,
-          metricName: logLineMetricName(p.role, level),
-          metricValue: "1",
-          defaultValue: 0,
-        });
-      }
-    }
+    this.#logLineFilters(props.programs);
 
     this.deadLetterAlarm = new cloudwatch.Alarm(this, "DeadLetterNotEmpty", {
       alarmDescription:
@@ -100,7 +95,9 @@ export class MigrationMonitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.oldestJobAlarm = oldestJobAlarm(this, props.queue, props.queueRetention);
-    this.noWorkerAlarm = this.#noWorkerAlarm(props);
+    this.noWorkerAlarm =
+      props.workerGroup && newNoWorkerAlarm(this, props.workerGroup, props.workerStartMinutes);
+    this.functionAlarms = (props.functions ?? []).flatMap((f) => newFunctionAlarms(this, f));
     for (const alarm of this.#alarms(props)) alarm.addAlarmAction(notify);
 
     this.dashboard = new cloudwatch.Dashboard(this, "Dashboard", {
@@ -110,10 +107,28 @@ export class MigrationMonitoring extends Construct {
     this.dashboard.addWidgets(...this.#widgets(props));
   }
 
+  /** `error`/`warn` line counters, one metric per role whatever the number of log groups. */
+  #logLineFilters(programs: readonly ProgramLogs[]): void {
+    for (const p of programs) {
+      for (const level of ["error", "warn"] as const) {
+        new logs.MetricFilter(this, `${p.id ?? p.role}-${level}`, {
+          logGroup: p.logGroup,
+          filterPattern: logs.FilterPattern.stringValue("$.level", "=", level),
+          metricNamespace: LOG_METRICS_NAMESPACE,
+          metricName: logLineMetricName(p.role, level),
+          metricValue: "1",
+          defaultValue: 0,
+        });
+      }
+    }
+  }
+
   #widgets(props: MigrationMonitoringProps): cloudwatch.IWidget[] {
+    const group = props.workerGroup?.autoScalingGroupName;
     return [
       ...workWidgets(props),
-      ...fleetWidgets(Stack.of(this).stackName, props.workerGroup.autoScalingGroupName),
+      ...(group === undefined ? [] : fleetWidgets(Stack.of(this).stackName, group)),
+      ...(props.functions ?? []).flatMap(functionWidgets),
       new cloudwatch.AlarmStatusWidget({
         title: "Alarms",
         alarms: this.#alarms(props),
@@ -130,24 +145,9 @@ export class MigrationMonitoring extends Construct {
       this.deadLetterAlarm,
       this.workerErrorAlarm,
       this.oldestJobAlarm,
-      this.noWorkerAlarm,
+      ...(this.noWorkerAlarm ? [this.noWorkerAlarm] : []),
+      ...this.functionAlarms,
     ];
-  }
-
-  /** Failed boots: instances in service, no worker process (or no agent) on any of them. */
-  #noWorkerAlarm(props: MigrationMonitoringProps): cloudwatch.Alarm {
-    const minutes = props.workerStartMinutes ?? 15;
-    const breaching = Math.ceil(minutes * 0.8);
-    return new cloudwatch.Alarm(this, "NoWorkerRunning", {
-      alarmDescription: `Worker instances in service but no worker process running on any (or no host metrics) in ${breaching} of the last ${minutes} minutes: the hosts fail to boot or start the worker. Boot log: stream <instance-id>/boot of the worker log group. See docs/DEPLOY.md.`,
-      metric: fleetWithoutWorkers(Stack.of(this).stackName, props.workerGroup.autoScalingGroupName),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: minutes,
-      datapointsToAlarm: breaching,
-      // No data at all means no group metrics either: no evidence of an instance in service.
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
   }
 }
 
@@ -174,15 +174,6 @@ function oldestJobAlarm(
   });
 }
 
-/** A half-width dashboard graph. */
-function graph(
-  title: string,
-  left: cloudwatch.IMetric[],
-  extra: Partial<cloudwatch.GraphWidgetProps> = {},
-): cloudwatch.GraphWidget {
-  return new cloudwatch.GraphWidget({ title, left, width: 12, height: 6, ...extra });
-}
-
 /** What the migration does: bytes and objects copied, log errors, the queues. */
 function workWidgets(props: MigrationMonitoringProps): cloudwatch.IWidget[] {
   const minute = Duration.minutes(1);
@@ -197,9 +188,9 @@ function workWidgets(props: MigrationMonitoringProps): cloudwatch.IWidget[] {
     ]),
     graph(
       "Log errors and warnings (lines per 5 min)",
-      props.programs.flatMap((p) => [
-        logLineMetric(p.role, "error"),
-        logLineMetric(p.role, "warn"),
+      [...new Set(props.programs.map((p) => p.role))].flatMap((role) => [
+        logLineMetric(role, "error"),
+        logLineMetric(role, "warn"),
       ]),
     ),
     graph("Queue: waiting, running, dead-letter", [
@@ -217,41 +208,6 @@ function workWidgets(props: MigrationMonitoringProps): cloudwatch.IWidget[] {
         period: minute,
         statistic: "Maximum",
         label: "Dead-letter queue",
-      }),
-    ]),
-  ];
-}
-
-/** What the worker fleet does: capacity, CPU, memory and disk, connections, network. */
-function fleetWidgets(stackName: string, group: string): cloudwatch.IWidget[] {
-  const networkOut = groupEc2Metric(group, "NetworkOut", "Sum");
-  return [
-    graph("Worker fleet capacity", [
-      groupMetric(group, "GroupInServiceInstances"),
-      groupMetric(group, "GroupDesiredCapacity"),
-      groupMetric(group, "GroupPendingInstances"),
-      hostMetric(stackName, "worker", PROCESS_COUNT_METRIC, "Sum").with({
-        label: "Worker processes running",
-      }),
-    ]),
-    graph("Worker CPU %", [
-      groupEc2Metric(group, "CPUUtilization", "Average"),
-      groupEc2Metric(group, "CPUUtilization", "Maximum"),
-    ]),
-    graph("Worker memory and root disk used %", [
-      hostMetric(stackName, "worker", "mem_used_percent", "Maximum"),
-      hostMetric(stackName, "worker", "disk_used_percent", "Maximum"),
-    ]),
-    graph("Worker TCP connections (fleet total)", [
-      hostMetric(stackName, "worker", "netstat_tcp_established", "Sum"),
-      hostMetric(stackName, "worker", "netstat_tcp_time_wait", "Sum"),
-    ]),
-    graph("Worker network out (bytes/s)", [
-      new cloudwatch.MathExpression({
-        expression: "out / PERIOD(out)",
-        usingMetrics: { out: networkOut },
-        label: "NetworkOut bytes/s",
-        period: Duration.minutes(5),
       }),
     ]),
   ];
