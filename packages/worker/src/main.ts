@@ -190,6 +190,7 @@ function pollLoop(
     sqs: clients.sqs,
     queueUrl: queue.queueUrl,
     visibilityTimeoutSec: queue.visibilityTimeoutSec,
+    maxReceiveCount: queue.maxReceiveCount,
     status,
     transfer: parts.transfer,
     events: parts.events,

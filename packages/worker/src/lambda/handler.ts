@@ -84,6 +84,7 @@ function processorFor(rt: LambdaRuntime, settle: BatchSettle): MessageProcessor 
     sqs: clients.sqs,
     queueUrl: queue.queueUrl,
     visibilityTimeoutSec: queue.visibilityTimeoutSec,
+    maxReceiveCount: queue.maxReceiveCount,
     status: rt.status,
     transfer: rt.transfer,
     events: rt.events,

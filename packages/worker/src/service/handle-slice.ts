@@ -5,11 +5,36 @@ import { runSlice, type SliceEnd, type SliceRunDeps } from "./slice-runner.js";
 import type { SplitCause } from "./split-object.js";
 import { sliceFailedWrite } from "./split-writes.js";
 
+/**
+ * Times a slice may be handed back for want of a free connection: half the receives the queue
+ * allows before its DLQ, less one, so that a slice handed back as often as allowed still has
+ * as many receives left for real failures. Without a redrive policy, 10.
+ */
+export function handBackLimit(maxReceiveCount: number | undefined): number {
+  return maxReceiveCount === undefined ? 10 : Math.floor((maxReceiveCount - 1) / 2);
+}
+
+/**
+ * True when the slice should go back to the queue rather than wait here: this worker has no
+ * connection free (its earlier slices and copies hold them all), so another worker, perhaps
+ * idle, takes it. One receive can bring a worker as many slices as it has free connections,
+ * while each slice carries several parts: without this, one worker would hold most of an
+ * object's slices while the others had none.
+ */
+export function handsBack(
+  freeConnections: number | undefined,
+  receiveCount: number,
+  maxReceiveCount: number | undefined,
+): boolean {
+  return freeConnections === 0 && receiveCount <= handBackLimit(maxReceiveCount);
+}
+
 /** The object's own job, run as a slice asks (complete, restart, or check a vanished upload). */
 export type RunObjectJob = (expectUpload: string, cause: SplitCause) => Promise<JobOutcome>;
 
 /**
- * One slice message: copies the slice, then, when it was the object's last slice, when the
+ * One slice message: handed back at once when this worker has no connection free (see
+ * {@link handsBack}); else copies the slice, then, when it was the object's last slice, when the
  * source changed under it, or when its upload vanished, runs the object's job (claim, then
  * complete, or re-split once, or find the copy completed) as long as the item still binds the
  * slice's upload. A slice of an upload that is no longer bound is dropped (deleted). A failure
@@ -20,7 +45,8 @@ export type RunObjectJob = (expectUpload: string, cause: SplitCause) => Promise<
 export async function handleSlice(
   slice: SliceJob,
   stop: AbortSignal,
-  deps: SliceRunDeps,
+  deps: SliceRunDeps & { readonly maxReceiveCount?: number | undefined },
+  delivery: { readonly receiveCount: number },
   runObject: RunObjectJob,
   log: Logger,
 ): Promise<JobOutcome> {
@@ -30,6 +56,15 @@ export async function handleSlice(
     slice: slice.slice,
     slices: slice.slices,
   });
+  const held = deps.transfer.acquire();
+  const free = held.deps.connections?.free;
+  held.release();
+  if (handsBack(free, delivery.receiveCount, deps.maxReceiveCount)) {
+    sliceLog.debug("slice handed back: no connection free here", {
+      receiveCount: delivery.receiveCount,
+    });
+    return { kind: "released" };
+  }
   let end: SliceEnd;
   try {
     end = await runSlice(slice, stop, deps, sliceLog);

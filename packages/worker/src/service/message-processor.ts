@@ -53,6 +53,8 @@ export interface ProcessorDeps {
    * message.
    */
   readonly settle?: Pick<SqsBatcher, "delete" | "changeVisibility"> | undefined;
+  /** The queue's receives before its DLQ (bounds how often a slice is handed back). */
+  readonly maxReceiveCount?: number | undefined;
   /** Giant objects split into slices (`SplitThreshold`); without it every object is copied whole. */
   readonly split?: SplitSettings | undefined;
 }
@@ -134,7 +136,7 @@ export class MessageProcessor {
   ): Promise<JobOutcome[]> {
     const runObject = (expectUpload: string, cause: SplitCause) =>
       this.#runJob(slice.job, delivery, stop, current, log, { expectUpload, ...cause });
-    return [await handleSlice(slice, stop, this.#d, runObject, log)];
+    return [await handleSlice(slice, stop, this.#d, delivery, runObject, log)];
   }
 
   /** The parsed message, or `undefined` (logged) when it is not understood. */

@@ -11,6 +11,8 @@ export interface QueueInfo {
   readonly queueUrl: string;
   /** The queue's VisibilityTimeout: the heartbeat renews a message's invisibility to it. */
   readonly visibilityTimeoutSec: number;
+  /** The redrive policy's maxReceiveCount (receives before the DLQ), when the queue has one. */
+  readonly maxReceiveCount?: number | undefined;
 }
 
 /** Options of {@link checkQueueAndTable}. */
@@ -36,7 +38,7 @@ export interface QueueCheckOptions {
 export async function checkQueueAndTable(options: QueueCheckOptions): Promise<QueueInfo> {
   const tries = options.tries ?? 3;
   for (let attempt = 1; ; attempt++) {
-    let info: { queueUrl: string; visibilityTimeout: string | undefined };
+    let info: Awaited<ReturnType<typeof readQueue>>;
     try {
       info = await readQueue(options);
       await options.dynamodb.send(new DescribeTableCommand({ TableName: options.tableName }));
@@ -60,21 +62,42 @@ export async function checkQueueAndTable(options: QueueCheckOptions): Promise<Qu
     return {
       queueUrl: info.queueUrl,
       visibilityTimeoutSec: visibilityTimeout(options.queueName, info.visibilityTimeout),
+      maxReceiveCount: maxReceiveCountOf(info.redrivePolicy),
     };
   }
 }
 
-async function readQueue(
-  options: QueueCheckOptions,
-): Promise<{ queueUrl: string; visibilityTimeout: string | undefined }> {
+async function readQueue(options: QueueCheckOptions): Promise<{
+  queueUrl: string;
+  visibilityTimeout: string | undefined;
+  redrivePolicy: string | undefined;
+}> {
   const { QueueUrl } = await options.sqs.send(
     new GetQueueUrlCommand({ QueueName: options.queueName }),
   );
   if (!QueueUrl) throw new FatalError(`queue ${options.queueName} has no URL`);
   const attrs = await options.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["VisibilityTimeout"] }),
+    new GetQueueAttributesCommand({
+      QueueUrl,
+      AttributeNames: ["VisibilityTimeout", "RedrivePolicy"],
+    }),
   );
-  return { queueUrl: QueueUrl, visibilityTimeout: attrs.Attributes?.VisibilityTimeout };
+  return {
+    queueUrl: QueueUrl,
+    visibilityTimeout: attrs.Attributes?.VisibilityTimeout,
+    redrivePolicy: attrs.Attributes?.RedrivePolicy,
+  };
+}
+
+/** The `maxReceiveCount` of a RedrivePolicy document; `undefined` when there is none to read. */
+export function maxReceiveCountOf(policy: string | undefined): number | undefined {
+  if (policy === undefined) return undefined;
+  try {
+    const n = Number((JSON.parse(policy) as { maxReceiveCount?: unknown }).maxReceiveCount);
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function visibilityTimeout(queueName: string, value: string | undefined): number {
