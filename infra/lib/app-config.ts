@@ -2,6 +2,7 @@ import { dirname, resolve } from "node:path";
 import { ConfigError, type ConfigProblem } from "@s3-migration/common";
 import type { MigrationSettings } from "./migration-settings.js";
 import { SERVERLESS_KINDS } from "./serverless-settings.js";
+import { SOURCE_EVENT_KINDS } from "./source-events-settings.js";
 
 /** How a setting given as `-c key=value` text is turned into its value. */
 type Kind = "string" | "int" | "bool" | "list" | "json";
@@ -37,6 +38,7 @@ const KINDS: Readonly<Record<Exclude<keyof MigrationSettings, "bucketMapJson">, 
   retainData: "bool",
   eventSource: "json",
   ...SERVERLESS_KINDS,
+  ...SOURCE_EVENT_KINDS,
 };
 
 /** Keys accepted besides the settings: where the settings and the bucket map come from. */
@@ -56,9 +58,8 @@ export const DEFAULT_STACK_NAME = "S3Migration";
 /**
  * Reads the settings: a JSON file named by context `config` (keys as in {@link MigrationSettings},
  * plus `stackName`, `bucketMap` (the list itself) or `bucketMapFile` (a path relative to that
- * file)), then individual context values (`-c minCapacity=2`, `-c bucketMapFile=buckets.json`,
- * `-c bucketMap='[...]'`) on top. Without `config` and without a bucket map, `defaultConfigFile`
- * is read (the example, so `pnpm synth` works out of the box).
+ * file)), then context values (`-c minCapacity=2`, `-c bucketMapFile=buckets.json`, `-c
+ * bucketMap='[...]'`) on top. Without `config` or a bucket map: `defaultConfigFile` (the example).
  *
  * @param context - `app.node.tryGetContext`
  * @param readText - reads a file (relative paths resolve against the working directory)
@@ -94,8 +95,7 @@ export function readAppConfig(
 
 /**
  * `read`, whose failure (a missing or unreadable settings or bucket-map file) becomes a
- * ConfigError naming the file, so `cdk synth` prints one line and exits 2 instead of a stack
- * trace.
+ * ConfigError naming the file: `cdk synth` prints one line and exits 2, no stack trace.
  */
 function readableOrConfigError(read: (path: string) => string): (path: string) => string {
   return (path) => {

@@ -7,16 +7,30 @@ import {
 } from "./host/cloudwatch-agent.js";
 
 /**
- * Namespace of the worker's EMF lines (packages/worker/src/throughput-metrics.ts; no dimensions,
- * one line per minute). A test keeps the two in step.
+ * Namespace of the worker's EMF lines (packages/worker/src/service/throughput-metrics.ts; no
+ * dimensions, one line per minute). A test keeps the two in step.
  */
 export const WORKER_METRICS_NAMESPACE = "S3Migration";
 /** Namespace of the metric filters on the application log groups. */
 export const LOG_METRICS_NAMESPACE = "S3Migration/Logs";
 
+/**
+ * The counters of the worker's EMF line (its `MetricCounts`; a test keeps the two in step).
+ * `EventsDropped`: S3 event records that no bucket-map entry takes and no `Des_bucket_default`
+ * catches, dropped with a `warn` line.
+ */
+export const WORKER_METRIC_NAMES = [
+  "BytesCopied",
+  "ObjectsCopied",
+  "ObjectsFailed",
+  "RetryableErrors",
+  "EventsDropped",
+] as const;
+export type WorkerMetricName = (typeof WORKER_METRIC_NAMES)[number];
+
 /** A worker EMF counter, summed per `period`. */
 export function workerMetric(
-  name: "BytesCopied" | "ObjectsCopied" | "ObjectsFailed" | "RetryableErrors",
+  name: WorkerMetricName,
   period = Duration.minutes(1),
 ): cloudwatch.Metric {
   return new cloudwatch.Metric({

@@ -19,6 +19,11 @@ import {
   parseBucketMapSetting,
   type ReportProblem,
 } from "./settings-checks.js";
+import {
+  checkSourceEvents,
+  SOURCE_EVENT_DEFAULTS,
+  type SourceEventSettings,
+} from "./source-events-settings.js";
 
 /** One step of the scale-out policy: at `lower` visible messages or more, add `change` instances. */
 export interface ScaleStep {
@@ -38,9 +43,9 @@ export interface EventSourceSettings {
  * Everything an operator can choose about one deployment. `bin/app.ts` reads these from CDK
  * context (`-c key=value`) or a JSON file (`-c config=<file>`); {@link resolveSettings} applies
  * the defaults and validates. The worker and jobsender modes and the functions' sizes are in
- * {@link ServerlessSettings}.
+ * {@link ServerlessSettings}; the source buckets' event subscription in {@link SourceEventSettings}.
  */
-export interface MigrationSettings extends ServerlessSettings {
+export interface MigrationSettings extends ServerlessSettings, SourceEventSettings {
   /** Which side the instance role reaches (see config/README.md `JobType`). @default "PUT" */
   readonly jobType?: JobType;
   /** Queue and table name (`table_queue_name`); the DLQ is `<name>-DLQ`. @default "s3_migration_file_list" */
@@ -148,6 +153,7 @@ export const DEFAULT_SETTINGS = {
   vpcCidr: "10.80.0.0/16",
   retainData: true,
   ...SERVERLESS_DEFAULTS,
+  ...SOURCE_EVENT_DEFAULTS,
 } as const satisfies Omit<ResolvedSettings, "bucketMap" | "bucketMapJson">;
 
 export { LOG_RETENTION_DAYS } from "./settings-checks.js";
@@ -187,6 +193,7 @@ export function resolveSettings(
   checkHostsAndNetwork(s, bad);
   checkListsAndEventSource(s, bad);
   checkServerless(s, input, bad);
+  checkSourceEvents(s, bad);
   const bucketMap = parseBucketMapSetting(s.bucketMapJson, bad, problems);
   if (problems.length > 0) throw new ConfigError("invalid stack settings", problems);
   return { ...s, bucketMap } as ResolvedSettings;

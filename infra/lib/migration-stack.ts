@@ -13,6 +13,10 @@ import { MigrationParameters } from "./constructs/migration-parameters.js";
 import { Network } from "./constructs/network.js";
 import { NewObjectsBucket } from "./constructs/new-objects-bucket.js";
 import { Notifications } from "./constructs/notifications.js";
+import {
+  newSourceBucketEvents,
+  type SourceBucketEvents,
+} from "./constructs/source-bucket-events.js";
 import { StateTable } from "./constructs/state-table.js";
 import type { WorkerFunction } from "./constructs/worker-function.js";
 import {
@@ -58,7 +62,8 @@ type SharedHostProps = Pick<
  * Everything one migration needs, in the account and region it is deployed to (aws or aws-cn):
  * job queue + DLQ, status table, parameters, the worker (Spot fleet, Lambda function or both:
  * `workerMode`), the jobsender (host or Lambda function: `jobsenderMode`), optional event
- * bucket, notifications, dashboard and alarms; the network and deploy bucket when any host runs.
+ * bucket, source-bucket events (`sourceBucketEvents`), notifications, dashboard and alarms; the
+ * network and deploy bucket when any host runs.
  */
 export class MigrationStack extends Stack {
   public readonly settings: ResolvedSettings;
@@ -76,6 +81,8 @@ export class MigrationStack extends Stack {
   public readonly jobsender: JobsenderHost | undefined;
   public readonly jobsenderFunction: JobsenderFunction | undefined;
   public readonly newObjects: NewObjectsBucket | undefined;
+  /** The source buckets' EventBridge subscription; undefined unless `sourceBucketEvents` eventbridge. */
+  public readonly sourceEvents: SourceBucketEvents | undefined;
   public readonly notifications: Notifications;
   public readonly monitoring: MigrationMonitoring;
 
@@ -132,6 +139,7 @@ export class MigrationStack extends Stack {
     this.jobsender = host && jobsenderHost ? this.#newJobsender(host) : undefined;
     this.jobsenderFunction = newJobsenderFunction(this, functions);
     this.newObjects = this.#newObjectsBucket(removalPolicy);
+    this.sourceEvents = newSourceBucketEvents(this, s, this.jobQueue);
     this.monitoring = this.#newMonitoring();
     addStackOutputs(this);
     addNagSuppressions(this);

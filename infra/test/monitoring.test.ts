@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
-import { WORKER_METRICS_NAMESPACE } from "../lib/metrics.js";
+import { WORKER_METRIC_NAMES, WORKER_METRICS_NAMESPACE } from "../lib/metrics.js";
 import { buildStack, fleetOf } from "./stack-fixture.js";
 import { renderCfnText } from "./template-text.js";
 
@@ -117,9 +117,16 @@ describe("MigrationMonitoring", () => {
       '["S3Migration","BytesCopied",{"period":60,"stat":"Sum"}]',
     );
     const objects = metricsOf("Objects per minute");
-    for (const name of ["ObjectsCopied", "ObjectsFailed", "RetryableErrors"]) {
+    for (const name of ["ObjectsCopied", "ObjectsFailed", "RetryableErrors", "EventsDropped"]) {
       expect(objects).toContain(`["S3Migration","${name}",{"period":60,"stat":"Sum"}]`);
     }
+  });
+
+  it("charts every counter of the worker's EMF line, and no other", () => {
+    const charted = widgets.flatMap((w) =>
+      (w.properties.metrics ?? []).filter((m) => m[0] === "S3Migration").map((m) => m[1]),
+    );
+    expect(new Set(charted)).toEqual(new Set(WORKER_METRIC_NAMES));
   });
 
   it("charts log errors and warnings, the queue, the DLQ and fleet capacity", () => {
@@ -158,12 +165,20 @@ describe("MigrationMonitoring", () => {
     expect(network).toContain(`"AWS/EC2","NetworkOut","AutoScalingGroupName","${group}"`);
   });
 
+  const workerSource = readFileSync(
+    new URL("../../packages/worker/src/service/throughput-metrics.ts", import.meta.url),
+    "utf8",
+  );
+
   it("uses the namespace the worker writes its EMF lines to", () => {
-    const source = readFileSync(
-      new URL("../../packages/worker/src/service/throughput-metrics.ts", import.meta.url),
-      "utf8",
-    );
-    expect(source).toContain(`METRICS_NAMESPACE = "${WORKER_METRICS_NAMESPACE}"`);
+    expect(workerSource).toContain(`METRICS_NAMESPACE = "${WORKER_METRICS_NAMESPACE}"`);
+  });
+
+  it("names the counters the worker writes (its UNITS), each once", () => {
+    const units = /const UNITS[^{]*\{([^}]*)\}/.exec(workerSource)?.[1] ?? "";
+    const written = [...units.matchAll(/^\s*(\w+):/gm)].map((m) => m[1]);
+    expect(written).toContain("EventsDropped");
+    expect([...written].sort()).toEqual([...WORKER_METRIC_NAMES].sort());
   });
 });
 

@@ -55,6 +55,28 @@ describe("cdk-nag AwsSolutions pack", () => {
     expect(findings).toEqual([]);
   });
 
+  it("has no unacknowledged finding with the source buckets subscribed through EventBridge", () => {
+    // Act
+    const findings = nagFindings({
+      jobType: "PUT",
+      sourceBucketEvents: "eventbridge",
+      eventSource: { destinationBucket: "china-dst-a" },
+    });
+    // Assess
+    expect(findings).toEqual([]);
+  });
+
+  it("has no unacknowledged finding with source-bucket events and only Lambda functions", () => {
+    // Act
+    const findings = nagFindings({
+      sourceBucketEvents: "eventbridge",
+      workerMode: "lambda",
+      jobsenderMode: "lambda",
+    });
+    // Assess
+    expect(findings).toEqual([]);
+  });
+
   it("has no unacknowledged finding on a GET stack with a customer key for the credentials", () => {
     // Act
     const findings = nagFindings({

@@ -174,7 +174,7 @@ function oldestJobAlarm(
   });
 }
 
-/** What the migration does: bytes and objects copied, log errors, the queues. */
+/** What the migration does: bytes and objects copied, events dropped, log errors, the queues. */
 function workWidgets(props: MigrationMonitoringProps): cloudwatch.IWidget[] {
   const minute = Duration.minutes(1);
   return [
@@ -185,6 +185,8 @@ function workWidgets(props: MigrationMonitoringProps): cloudwatch.IWidget[] {
       workerMetric("ObjectsCopied"),
       workerMetric("ObjectsFailed"),
       workerMetric("RetryableErrors"),
+      // S3 events no bucket-map entry (and no default destination) takes: not copied.
+      workerMetric("EventsDropped"),
     ]),
     graph(
       "Log errors and warnings (lines per 5 min)",
