@@ -28,6 +28,7 @@ import { BucketMapWatch } from "./service/bucket-map-watch.js";
 import { InstanceMetadata, watchSpotInterruption } from "./service/instance-metadata.js";
 import { LeanDynamoDb } from "./service/lean-dynamodb.js";
 import { MessageProcessor } from "./service/message-processor.js";
+import { MessageWeight } from "./service/message-weight.js";
 import { PollLoop } from "./service/poll-loop.js";
 import { checkQueueAndTable, type QueueInfo } from "./service/queue-check.js";
 import { type RotatingTransfer, rotatingTransfer } from "./service/rotating-transfer.js";
@@ -185,7 +186,9 @@ function pollLoop(
     config.getObjectWithVersionId,
     { batched: true, updates: new LeanDynamoDb(clients.dynamodb) },
   );
+  const weight = new MessageWeight();
   const processor = new MessageProcessor({
+    weight,
     settle: parts.settle,
     sqs: clients.sqs,
     queueUrl: queue.queueUrl,
@@ -212,6 +215,7 @@ function pollLoop(
     logger: parts.logger,
     maxMessages: config.maxParallelFile ?? config.maxConnections,
     connections: parts.connections,
+    weight,
     waitSeconds: config.pollWaitSeconds,
     untilIdleSec: args.untilIdleSec,
   });

@@ -10,6 +10,7 @@ import {
   parseJobMessage,
   type RejectedRecord,
   type SliceJob,
+  sliceParts,
   type UnroutedRecord,
 } from "@s3-migration/common";
 import { LeaseLostError } from "../engine/transfer/upload-ledger.js";
@@ -24,6 +25,7 @@ import {
   settleMessage,
   underHeartbeat,
 } from "./message-settle.js";
+import type { MessageWeight } from "./message-weight.js";
 import { ObjectLease } from "./object-lease.js";
 import { recordFailure } from "./record-failure.js";
 import type { RotatingTransfer } from "./rotating-transfer.js";
@@ -53,6 +55,8 @@ export interface ProcessorDeps {
    * message.
    */
   readonly settle?: Pick<SqsBatcher, "delete" | "changeVisibility"> | undefined;
+  /** Learns the connections each message claims, for the poll loop ({@link MessageWeight}). */
+  readonly weight?: Pick<MessageWeight, "record"> | undefined;
   /** The queue's receives before its DLQ (bounds how often a slice is handed back). */
   readonly maxReceiveCount?: number | undefined;
   /** Giant objects split into slices (`SplitThreshold`); without it every object is copied whole. */
@@ -97,6 +101,7 @@ export class MessageProcessor {
       await deleteMessage(this.#d, message);
       return;
     }
+    this.#d.weight?.record(parsed.kind === "slice" ? partsIn(parsed.slice) : 1);
     if (parsed.kind === "jobs") {
       this.#reportRejected(parsed.rejected ?? [], log);
       this.#reportUnrouted(parsed.unrouted ?? [], log);
@@ -249,6 +254,12 @@ export class MessageProcessor {
     log.warn("access key rejected; credentials re-read and copy retried", { error: err });
     return true;
   }
+}
+
+/** The parts of a slice: the connections it claims. */
+function partsIn(slice: SliceJob): number {
+  const { first, last } = sliceParts(slice);
+  return last - first + 1;
 }
 
 /** Which message this is and how often SQS has handed it out. */

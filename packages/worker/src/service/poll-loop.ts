@@ -3,6 +3,7 @@ import { classifyAwsError, type Logger } from "@s3-migration/common";
 import type { ConnectionPool } from "../engine/transfer/connection-pool.js";
 import { type SqsSend, setVisibility } from "./heartbeat.js";
 import type { MessageProcessor } from "./message-processor.js";
+import type { MessageWeight } from "./message-weight.js";
 import { queueIsEmpty } from "./queue-check.js";
 
 /** Options of {@link PollLoop}. */
@@ -18,6 +19,11 @@ export interface PollLoopOptions {
    * queued request claims. Without it, `maxMessages` alone decides.
    */
   readonly connections?: Pick<ConnectionPool, "capacity" | "active" | "pending" | "released">;
+  /**
+   * Connections per message lately ({@link MessageWeight}): free connections are divided by it
+   * when messages are taken. Without it, one connection per message.
+   */
+  readonly weight?: Pick<MessageWeight, "messagesFor"> | undefined;
   /** Long-poll wait (`PollWaitSeconds`). @default 20 */
   readonly waitSeconds: number;
   /** Batch mode: stop once the queue (visible + in flight) has been empty this long. */
@@ -115,7 +121,7 @@ export class PollLoop {
         await this.#somethingFreed();
         continue;
       }
-      const messages = await this.#receiveRound(free);
+      const messages = await this.#receiveRound(this.#o.weight?.messagesFor(free) ?? free);
       if (messages === undefined) continue;
       if (this.#stopPolling.signal.aborted) {
         await this.#release(messages);
