@@ -26,15 +26,13 @@ import { Md5Threads } from "./engine/hashing/md5-threads.js";
 import { ConnectionPool } from "./engine/transfer/connection-pool.js";
 import { BucketMapWatch } from "./service/bucket-map-watch.js";
 import { InstanceMetadata, watchSpotInterruption } from "./service/instance-metadata.js";
-import { LeanDynamoDb } from "./service/lean-dynamodb.js";
-import { MessageProcessor } from "./service/message-processor.js";
 import { MessageWeight } from "./service/message-weight.js";
 import { PollLoop } from "./service/poll-loop.js";
 import { checkQueueAndTable, type QueueInfo } from "./service/queue-check.js";
 import { type RotatingTransfer, rotatingTransfer } from "./service/rotating-transfer.js";
 import { SqsBatcher } from "./service/sqs-batcher.js";
-import { StatusStore } from "./service/status-store.js";
 import { ThroughputMetrics } from "./service/throughput-metrics.js";
+import { workerProcessor, workerStatusStore } from "./service/worker-processor.js";
 import { type Args, readArgs } from "./worker-args.js";
 
 type SsmClient = ReturnType<typeof createSsmClient>;
@@ -179,34 +177,16 @@ function pollLoop(
     readonly events: BucketMapWatch;
   },
 ): PollLoop {
-  const status = new StatusStore(
-    clients.dynamodb,
-    config.tableName,
-    workerId,
-    config.getObjectWithVersionId,
-    { batched: true, updates: new LeanDynamoDb(clients.dynamodb) },
-  );
   const weight = new MessageWeight();
-  const processor = new MessageProcessor({
+  const processor = workerProcessor(config, clients, queue, {
     weight,
     settle: parts.settle,
-    sqs: clients.sqs,
-    queueUrl: queue.queueUrl,
-    visibilityTimeoutSec: queue.visibilityTimeoutSec,
-    maxReceiveCount: queue.maxReceiveCount,
-    status,
+    status: workerStatusStore(config, clients, workerId),
     transfer: parts.transfer,
     events: parts.events,
-    jobTimeoutSec: config.jobTimeoutSec,
     metrics: parts.metrics,
     logger: parts.logger,
     refreshCredentials: parts.refreshCredentials,
-    split: {
-      thresholdBytes: config.splitThresholdBytes,
-      sliceSizeBytes: config.splitSliceSizeBytes,
-      sqs: clients.sqs,
-      queueUrl: queue.queueUrl,
-    },
   });
   return new PollLoop({
     sqs: clients.sqs,

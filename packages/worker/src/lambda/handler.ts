@@ -8,7 +8,8 @@
  * leases are given up and their messages made visible at once, so a later invocation resumes
  * them from the parts already at the destination.
  */
-import { MessageProcessor } from "../service/message-processor.js";
+import type { MessageProcessor } from "../service/message-processor.js";
+import { workerProcessor } from "../service/worker-processor.js";
 import { BatchSettle } from "./batch-settle.js";
 import { type LambdaRuntime, startRuntime } from "./lambda-runtime.js";
 import {
@@ -78,25 +79,13 @@ export async function handleBatch(
 }
 
 function processorFor(rt: LambdaRuntime, settle: BatchSettle): MessageProcessor {
-  const { config, clients, queue } = rt;
-  return new MessageProcessor({
+  return workerProcessor(rt.config, rt.clients, rt.queue, {
     settle,
-    sqs: clients.sqs,
-    queueUrl: queue.queueUrl,
-    visibilityTimeoutSec: queue.visibilityTimeoutSec,
-    maxReceiveCount: queue.maxReceiveCount,
     status: rt.status,
     transfer: rt.transfer,
     events: rt.events,
-    jobTimeoutSec: config.jobTimeoutSec,
     metrics: rt.metrics,
     logger: rt.logger,
     refreshCredentials: rt.refreshCredentials,
-    split: {
-      thresholdBytes: config.splitThresholdBytes,
-      sliceSizeBytes: config.splitSliceSizeBytes,
-      sqs: clients.sqs,
-      queueUrl: queue.queueUrl,
-    },
   });
 }

@@ -12,11 +12,11 @@ import {
 import { Md5Threads } from "../engine/hashing/md5-threads.js";
 import { ConnectionPool } from "../engine/transfer/connection-pool.js";
 import { BucketMapWatch } from "../service/bucket-map-watch.js";
-import { LeanDynamoDb } from "../service/lean-dynamodb.js";
 import { checkQueueAndTable, type QueueInfo } from "../service/queue-check.js";
 import { type RotatingTransfer, rotatingTransfer } from "../service/rotating-transfer.js";
-import { StatusStore } from "../service/status-store.js";
+import type { StatusStore } from "../service/status-store.js";
 import { ThroughputMetrics } from "../service/throughput-metrics.js";
+import { workerStatusStore } from "../service/worker-processor.js";
 
 /** Share of the function's memory given to part buffers; the rest is Node, the SDK and sockets. */
 const BUDGET_SHARE = 0.6;
@@ -89,13 +89,7 @@ export async function startRuntime(
     tableName: config.tableName,
     logger,
   });
-  const status = new StatusStore(
-    clients.dynamodb,
-    config.tableName,
-    workerId,
-    config.getObjectWithVersionId,
-    { batched: true, updates: new LeanDynamoDb(clients.dynamodb) },
-  );
+  const status = workerStatusStore(config, clients, workerId);
   const events = new BucketMapWatch(config, ssm, logger);
   await events.refresh();
   // Lambda freezes the environment between invocations: the handler also flushes after each.

@@ -42,7 +42,7 @@ export async function copyAndRecord(
       ledger: lease.ledger(),
     };
     let result: CopyResult | undefined;
-    if (shouldSplit(job, deps.split) && deps.split) {
+    if (shouldSplit(job, deps.split)) {
       const ctx = { ...call, deps: held.deps };
       result = await splitObject(job, lease, ctx, deps.split, deps.status, attemptId, cause, log);
       if (result === undefined) return;

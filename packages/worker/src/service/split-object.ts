@@ -40,7 +40,10 @@ export interface SplitCause {
 }
 
 /** True when the object is to be split rather than copied by one worker. */
-export function shouldSplit(job: CopyJob, split: SplitSettings | undefined): boolean {
+export function shouldSplit(
+  job: CopyJob,
+  split: SplitSettings | undefined,
+): split is SplitSettings {
   return split !== undefined && split.thresholdBytes > 0 && job.size > split.thresholdBytes;
 }
 
