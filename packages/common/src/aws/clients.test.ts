@@ -1,4 +1,7 @@
+import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { DeleteMessageCommand } from "@aws-sdk/client-sqs";
+import type { FinalizeRequestMiddleware, MetadataBearer, MiddlewareStack } from "@smithy/types";
 import { describe, expect, it } from "vitest";
 import type { Config } from "../config/config-types.js";
 import { parseConfig } from "../config/parse-config.js";
@@ -200,6 +203,38 @@ describe("createClients", () => {
       }),
     );
     expect(sent.expect).toBeUndefined();
+    destroyClients(clients);
+  });
+
+  it("hands no command to the SDK's logger (its filter walk costs more than small requests)", async () => {
+    const clients = createClients(config(), STORED);
+    const each = [clients.sourceS3, clients.destinationS3, clients.sqs, clients.dynamodb];
+    const logged: unknown[] = [];
+    const answerLocally: FinalizeRequestMiddleware<object, MetadataBearer> = () => async () => ({
+      output: { $metadata: {} },
+      response: {},
+    });
+    for (const client of each) {
+      // A logger that records: with the SDK's logger middleware in the stack it gets every
+      // command's filtered input and output.
+      client.config.logger.info = (entry: unknown) => logged.push(entry);
+      (client.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(answerLocally, {
+        step: "finalizeRequest",
+        priority: "low",
+        name: "answerLocally",
+      });
+    }
+
+    await withRoleEnv(async () => {
+      await clients.sourceS3.send(new HeadObjectCommand({ Bucket: "b", Key: "k" }));
+      await clients.destinationS3.send(new HeadObjectCommand({ Bucket: "b", Key: "k" }));
+      await clients.sqs.send(
+        new DeleteMessageCommand({ QueueUrl: "http://q/1", ReceiptHandle: "r" }),
+      );
+      await clients.dynamodb.send(new DescribeTableCommand({ TableName: "t" }));
+    });
+
+    expect(logged).toEqual([]);
     destroyClients(clients);
   });
 
