@@ -39,7 +39,13 @@ async function measure(
 ): Promise<Measured> {
   if (tool.kind === "rclone") {
     const r = await runRclone(tool.name, srcBucket, dstBucket);
-    return { seconds: r.seconds, peakRssMiB: r.peakRssMiB, problems: [] };
+    return {
+      seconds: r.seconds,
+      peakRssMiB: r.peakRssMiB,
+      processCpuSeconds: r.cpuSeconds,
+      cpuMsPerObject: (r.cpuSeconds * 1000) / objects,
+      problems: [],
+    };
   }
   const ini = ctx.inis.get(tool.name) ?? "";
   const p = await runPipeline({
@@ -79,6 +85,9 @@ function describe(r: RunResult, objects: number): string {
       : [
           `worker CPU ${r.timedCpuSeconds.toFixed(2)} s in the run (${r.cpuMsPerObject?.toFixed(2)} ms/object), ${r.workerCpuSeconds?.toFixed(2)} s in all`,
         ]),
+    ...(r.processCpuSeconds === undefined
+      ? []
+      : [`CPU ${r.processCpuSeconds.toFixed(2)} s (${r.cpuMsPerObject?.toFixed(2)} ms/object)`]),
     ...(r.statusTableSeconds === undefined
       ? []
       : [`status table ${r.statusTableSeconds.toFixed(1)} s`]),

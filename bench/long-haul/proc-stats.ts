@@ -21,6 +21,16 @@ export function cpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
+/**
+ * CPU seconds of this process's children that have exited and been reaped (cutime + cstime of
+ * /proc/self/stat). Read before and after a child runs, the difference is that child's whole
+ * CPU time, to the last tick, as long as no other child of this process ends meanwhile.
+ */
+export function reapedChildrenCpuSeconds(): number {
+  const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS_PER_SEC;
+}
+
 /** Peak resident set size (VmHWM) of a live process, in MiB; undefined when it is gone. */
 export function peakRssMiB(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;

@@ -10,7 +10,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, readStackEnv } from "../../test/support/local-stack.js";
-import { watchPeakRss } from "./proc-stats.js";
+import { reapedChildrenCpuSeconds, watchPeakRss } from "./proc-stats.js";
 import { BENCH_DIR, startCommand } from "./processes.js";
 
 const TUNED = ["--transfers", "16", "--s3-upload-concurrency", "16"] as const;
@@ -55,6 +55,8 @@ export interface RcloneRun {
   readonly seconds: number;
   /** Its last VmHWM read (polled every 100 ms while it runs), MiB; NaN when none was read. */
   readonly peakRssMiB: number;
+  /** Its CPU time (user + system), its listing of both sides included. */
+  readonly cpuSeconds: number;
 }
 
 /** One `rclone copy`; resolves with its wall seconds and peak RSS, or throws when it fails. */
@@ -65,13 +67,16 @@ export async function runRclone(
 ): Promise<RcloneRun> {
   const argv = ["rclone", "copy", `global:${srcBucket}`, `china:${dstBucket}`, "--config", CONF];
   const started = performance.now();
+  const cpuBefore = reapedChildrenCpuSeconds();
   // rclone refuses to start when AWS_CA_BUNDLE is set (bench/copy/measure.ts says the same).
   const p = startCommand([...argv, ...RCLONE_VARIANTS[variant]], {}, ["AWS_CA_BUNDLE"]);
   const rss = watchPeakRss(p.pid);
   const code = await p.exited;
   const seconds = (performance.now() - started) / 1000;
   const peakRssMiB = rss.stop() ?? Number.NaN;
+  // Node reaps the child before it emits "exit", so its time is in cutime/cstime by now.
+  const cpuSeconds = reapedChildrenCpuSeconds() - cpuBefore;
   if (code !== 0)
     throw new Error(`rclone (${variant}) exited with ${code}: ${p.stderr().slice(-2000)}`);
-  return { seconds, peakRssMiB };
+  return { seconds, peakRssMiB, cpuSeconds };
 }

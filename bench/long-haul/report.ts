@@ -20,7 +20,9 @@ export interface RunResult {
   readonly workerCpuSeconds?: number;
   /** Ours only: worker CPU seconds from the jobsender's start to the last object copied. */
   readonly timedCpuSeconds?: number;
-  /** Ours only: {@link timedCpuSeconds} per object, ms. */
+  /** rclone only: the process's CPU seconds, its listing included. */
+  readonly processCpuSeconds?: number;
+  /** CPU ms per object: ours {@link timedCpuSeconds}, rclone {@link processCpuSeconds}. */
   readonly cpuMsPerObject?: number;
   /** Ours only: jobsender start → its exit, and → the first object copied. */
   readonly jobsenderSeconds?: number;
