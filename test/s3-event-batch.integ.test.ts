@@ -18,20 +18,22 @@ function s3EncodeKey(key: string): string {
   return encodeURIComponent(key).replace(/%20/g, "+").replace(/%2F/g, "/");
 }
 
+/** Runs `each` on every item, 16 at a time. */
+async function sixteenAtATime<T>(items: readonly T[], each: (item: T) => Promise<void>) {
+  for (let at = 0; at < items.length; at += 16) {
+    await Promise.all(items.slice(at, at + 16).map(each));
+  }
+}
+
 /** Puts `count` small objects (0 B and up, some with hostile keys) 16 at a time. */
 async function seed(f: WorkerFixture, count: number): Promise<Map<string, Buffer>> {
   const objects = new Map<string, Buffer>();
   for (let i = 0; i < count; i++) {
     objects.set(`batch/${i % 10 === 0 ? "中文 😀+%" : "plain"}/${i}.bin`, bytes(i * 37));
   }
-  const entries = [...objects];
-  for (let at = 0; at < entries.length; at += 16) {
-    await Promise.all(
-      entries
-        .slice(at, at + 16)
-        .map(([key, body]) => put(f.clients.sourceS3, f.srcBucket, key, body)),
-    );
-  }
+  await sixteenAtATime([...objects], ([key, body]) =>
+    put(f.clients.sourceS3, f.srcBucket, key, body),
+  );
   return objects;
 }
 
@@ -62,10 +64,10 @@ describe("an S3 event with one bad record among 300", () => {
     const code = await worker.exited;
     // Assess: Des_prefix_default of config/local.ini is "from-events/".
     expect(code).toBe(0);
-    for (const [key, body] of objects) {
+    await sixteenAtATime([...objects], async ([key, body]) => {
       const copied = await get(f.clients.destinationS3, f.dstBucket, `from-events/${key}`);
       expect(copied.equals(body), key).toBe(true);
-    }
+    });
     const errors = worker.lines.filter((l) => l.level === "error");
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({

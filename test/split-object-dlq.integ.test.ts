@@ -1,7 +1,7 @@
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import type { CopyJob } from "@s3-migration/common";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, type ExpectStatic, it, type TestContext } from "vitest";
 import type { ProxiedRequest } from "./support/http-proxy.js";
 import { runOp } from "./support/run-op.js";
 import {
@@ -29,6 +29,9 @@ import type { WorkerFixture, WorkerProcess } from "./support/worker-fixture.js";
  * (the proxy answers them itself); the queue gives up after 2 receives and MaxRetry 0 fails each
  * receive at its first error, so the slice reaches the DLQ on its third receive, after the
  * worker's backoffs (10 s, then 20 s).
+ * The tests run at once (each mostly waits out those backoffs): each has its own fixture
+ * (buckets, queue and DLQ, status table), proxies, worker processes and temp files, and uses
+ * its context's `expect` and `onTestFailed`.
  */
 const s = splitSuite();
 afterAll(() => s.cleanup());
@@ -56,7 +59,11 @@ interface FailedSplit {
  * The failing setup: a worker (until idle) whose destination answers every UploadPart of
  * {@link FAILING_PART} with `fault`; it returns once the worker has exited (the queue empty).
  */
-async function failOneSlice(prefix: string, fault: S3Fault): Promise<FailedSplit> {
+async function failOneSlice(
+  { expect, onTestFailed }: TestContext,
+  prefix: string,
+  fault: S3Fault,
+): Promise<FailedSplit> {
   const f = await s.fixture(prefix, { vt: 5, sliceMb: 10, maxReceiveCount: 2 }, { MaxRetry: "0" });
   const { job, body } = await seed(f, 7 * PART + 4321);
   const sent = partCounter();
@@ -68,7 +75,7 @@ async function failOneSlice(prefix: string, fault: S3Fault): Promise<FailedSplit
     { after: sent.after },
   );
   await f.sendJobs([job]);
-  const worker = s.worker(f, "faulty", UNTIL_IDLE, env);
+  const worker = s.worker(f, "faulty", UNTIL_IDLE, env, onTestFailed);
   expect(await worker.exited).toBe(0);
   const split = logged(worker, "object split");
   expect(split).toEqual([expect.objectContaining({ slices: SLICES, slicesSent: SLICES })]);
@@ -93,7 +100,7 @@ async function drain(f: WorkerFixture, url: string): Promise<string[]> {
 }
 
 /** The DLQ holds exactly the failed slice's message, of the split's upload. */
-async function expectSliceInDlq(run: FailedSplit): Promise<void> {
+async function expectSliceInDlq(expect: ExpectStatic, run: FailedSplit): Promise<void> {
   const bodies = await run.f.dlqBodies();
   expect(bodies).toHaveLength(1);
   expect(JSON.parse(bodies[0] ?? "")).toMatchObject({
@@ -106,13 +113,14 @@ async function expectSliceInDlq(run: FailedSplit): Promise<void> {
   expect(await run.f.queueCounts()).toEqual({ visible: 0, inFlight: 0 });
 }
 
-describe("a giant object's slice that keeps failing", () => {
-  it("ends in the DLQ; the other slices are copied; the item and `status` show the slice's failure", async () => {
+describe.concurrent("a giant object's slice that keeps failing", () => {
+  it("ends in the DLQ; the other slices are copied; the item and `status` show the slice's failure", async (ctx) => {
+    const { expect } = ctx;
     // Prepare + Act
-    const run = await failOneSlice("split-dlq", INTERNAL_ERROR);
+    const run = await failOneSlice(ctx, "split-dlq", INTERNAL_ERROR);
     const { f, worker, sent } = run;
     // Assess: the slice message (and only it) is in the DLQ.
-    await expectSliceInDlq(run);
+    await expectSliceInDlq(expect, run);
     // It failed on each of its 2 receives, at its one UploadPart of the failing part.
     expect(run.faults.map((r) => partNumberOf(r.url))).toEqual([FAILING_PART, FAILING_PART]);
     const retried = logged(worker, "slice failed, will be retried");
@@ -175,11 +183,12 @@ describe("a giant object's slice that keeps failing", () => {
     expect(line).toContain(lastError.split("\n")[0]);
   }, 180_000);
 
-  it("resumes on a redrive: only the failed slice's missing parts are sent, the object is done", async () => {
+  it("resumes on a redrive: only the failed slice's missing parts are sent, the object is done", async (ctx) => {
+    const { expect, onTestFailed } = ctx;
     // Prepare: the slice in the DLQ, as above (here with 503 SlowDown).
-    const run = await failOneSlice("split-redrive", SLOW_DOWN);
+    const run = await failOneSlice(ctx, "split-redrive", SLOW_DOWN);
     const { f } = run;
-    await expectSliceInDlq(run);
+    await expectSliceInDlq(expect, run);
     expect((await f.statusItems())[0]?.failedSlice?.N).toBe(String(FAILED_SLICE));
     const held = await uploadedParts(f, run.uploadId);
     const missing = ALL_PARTS.filter((p) => !held.includes(p));
@@ -192,7 +201,7 @@ describe("a giant object's slice that keeps failing", () => {
     expect(redrive.stderr).toContain("moved 1 messages");
     const after = partCounter();
     const workerEnv = await s.destinationEnv(f, "after", { after: after.after });
-    const worker = s.worker(f, "after", UNTIL_IDLE, workerEnv);
+    const worker = s.worker(f, "after", UNTIL_IDLE, workerEnv, onTestFailed);
     // Assess
     expect(await worker.exited).toBe(0);
     expect(after.parts.sort((a, b) => a - b)).toEqual(missing);
@@ -212,11 +221,12 @@ describe("a giant object's slice that keeps failing", () => {
     expect(item?.failedSlice).toBeUndefined();
   }, 180_000);
 
-  it("is re-sent by the next jobsender run: the split resumes, sending only the missing slice", async () => {
+  it("is re-sent by the next jobsender run: the split resumes, sending only the missing slice", async (ctx) => {
+    const { expect, onTestFailed } = ctx;
     // Prepare: the slice in the DLQ, as above; then the DLQ is purged (never redriven).
-    const run = await failOneSlice("split-resend", INTERNAL_ERROR);
+    const run = await failOneSlice(ctx, "split-resend", INTERNAL_ERROR);
     const { f } = run;
-    await expectSliceInDlq(run);
+    await expectSliceInDlq(expect, run);
     expect(await drain(f, f.dlqUrl)).toHaveLength(1);
     const held = await uploadedParts(f, run.uploadId);
     const missing = ALL_PARTS.filter((p) => !held.includes(p));
@@ -227,7 +237,7 @@ describe("a giant object's slice that keeps failing", () => {
     expect(jobsender.text.stderr).toContain("sent 1 jobs");
     const after = partCounter();
     const workerEnv = await s.destinationEnv(f, "after", { after: after.after });
-    const worker = s.worker(f, "after", UNTIL_IDLE, workerEnv);
+    const worker = s.worker(f, "after", UNTIL_IDLE, workerEnv, onTestFailed);
     // Assess: the same upload, resumed; only the failed slice was sent again.
     expect(await worker.exited).toBe(0);
     expect(logged(worker, "object split")).toEqual([

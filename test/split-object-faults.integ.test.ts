@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, it, vi } from "vitest";
 import { bytes, put } from "./support/engine.js";
 import { gate, passGate } from "./support/gates.js";
 import {
@@ -20,6 +20,8 @@ import {
  * one request (a part's UploadPart, a ranged GET, the CompleteMultipartUpload) until the test
  * has killed the worker or changed the source. Short visibility timeouts bring a dead worker's
  * slice message back within seconds.
+ * The tests run at once: each has its own fixture (buckets, queue and DLQ, status table),
+ * proxies, gates and worker processes, and uses its context's `expect` and `onTestFailed`.
  */
 const s = splitSuite();
 afterAll(() => s.cleanup());
@@ -27,8 +29,11 @@ afterAll(() => s.cleanup());
 /** A hook's promise that never settles: the request stays held until its proxy closes. */
 const forever = () => new Promise<void>(() => {});
 
-describe("faults during a split", () => {
-  it("kill -9 mid-slice: another worker finishes the slice, sending none of its parts twice", async () => {
+describe.concurrent("faults during a split", () => {
+  it("kill -9 mid-slice: another worker finishes the slice, sending none of its parts twice", async ({
+    expect,
+    onTestFailed,
+  }) => {
     // Prepare: 12 parts, 2 per slice (6 slices). Worker A works on one message at a time; its
     // proxy holds the first even-numbered part it sends (a slice's second) for good, and A is
     // killed once that slice's first part is in S3.
@@ -47,7 +52,7 @@ describe("faults during a split", () => {
       after: sentA.after,
     });
     await f.sendJobs([job]);
-    const a = s.worker(f, "a", [], envA);
+    const a = s.worker(f, "a", [], envA, onTestFailed);
     await vi.waitFor(() => expect(held !== 0 && sentA.count(held - 1) === 1).toBe(true), {
       timeout: 60_000,
       interval: 50,
@@ -56,7 +61,7 @@ describe("faults during a split", () => {
     a.child.kill("SIGKILL");
     expect(await a.exited).toBe("SIGKILL");
     const envB = await s.destinationEnv(f, "b", { after: sentB.after });
-    const b = s.worker(f, "b", UNTIL_IDLE, envB);
+    const b = s.worker(f, "b", UNTIL_IDLE, envB, onTestFailed);
     // Assess
     expect(await b.exited).toBe(0);
     expect(sentA.parts).toContain(held - 1);
@@ -71,7 +76,10 @@ describe("faults during a split", () => {
     await expectCopied(f, body, 6);
   }, 180_000);
 
-  it("source overwritten mid-split: the split starts over and the destination is the new source", async () => {
+  it("source overwritten mid-split: the split starts over and the destination is the new source", async ({
+    expect,
+    onTestFailed,
+  }) => {
     // Prepare: 6 slices; the worker's first ranged GET of the source is held until the source
     // has been overwritten with other bytes of another size (8 parts).
     const f = await s.fixture("split-overwrite", { vt: 5 });
@@ -86,7 +94,7 @@ describe("faults during a split", () => {
       },
     });
     await f.sendJobs([job]);
-    const worker = s.worker(f, "w", UNTIL_IDLE, env);
+    const worker = s.worker(f, "w", UNTIL_IDLE, env, onTestFailed);
     await passGate(held, "a slice's read of the source", 90_000);
     // Act
     const newer = bytes(7 * PART + 99);
@@ -105,12 +113,13 @@ describe("faults during a split", () => {
     expect(splits[1]?.uploadId).not.toBe(splits[0]?.uploadId);
   }, 180_000);
 
-  it.each([
+  it.for([
     ["never reaches S3", false],
     ["reaches S3 but its answer never reaches the worker", true],
-  ])(
+  ] as const)(
     "kill -9 while the CompleteMultipartUpload %s: another worker records the object done",
-    async (_case, completedInS3) => {
+    { timeout: 180_000 },
+    async ([_case, completedInS3], { expect, onTestFailed }) => {
       // Prepare: 6 slices, all copied by worker A, whose CompleteMultipartUpload is held for good.
       const f = await s.fixture(`split-complete${completedInS3 ? "d" : ""}`, { vt: 3 });
       const { job, body } = await seed(f, 6 * PART);
@@ -125,7 +134,7 @@ describe("faults during a split", () => {
         },
       });
       await f.sendJobs([job]);
-      const a = s.worker(f, "a", [], envA);
+      const a = s.worker(f, "a", [], envA, onTestFailed);
       await passGate(held, "A's CompleteMultipartUpload", 90_000);
       // Act
       a.child.kill("SIGKILL");
@@ -133,7 +142,7 @@ describe("faults during a split", () => {
       if (completedInS3) await completeUpload(f, uploadId);
       const sentB = partCounter();
       const envB = await s.destinationEnv(f, "b", { after: sentB.after });
-      const b = s.worker(f, "b", UNTIL_IDLE, envB);
+      const b = s.worker(f, "b", UNTIL_IDLE, envB, onTestFailed);
       // Assess: A had copied every slice; B copied no part and recorded the object done.
       expect(await b.exited).toBe(0);
       expect(new Set(logged(a, "slice copied").map((l) => l.slice))).toEqual(
@@ -146,6 +155,5 @@ describe("faults during a split", () => {
       const item = await expectCopied(f, body, 6);
       expect(item?.uploadId?.S).toBe(uploadId);
     },
-    180_000,
   );
 });

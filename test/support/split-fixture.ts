@@ -10,7 +10,7 @@ import {
   ListPartsCommand,
 } from "@aws-sdk/client-s3";
 import { type CopyJob, destroyClients, formatSliceMessage } from "@s3-migration/common";
-import { expect, onTestFailed } from "vitest";
+import { expect, onTestFailed, type TestContext } from "vitest";
 import { bytes, get, MIB, put } from "./engine.js";
 import {
   accessKeyCredentials,
@@ -100,15 +100,26 @@ export function splitSuite() {
       fixtures.push(f);
       return f;
     },
-    /** Starts a worker; if the test fails, its lines (but "part copied") go to stderr. */
-    worker(f: WorkerFixture, name: string, args: string[] = [], env: Record<string, string> = {}) {
+    /**
+     * Starts a worker; if the test fails, its lines (but "part copied") go to stderr. A
+     * concurrent test passes its context's `onTestFailed`: the global one knows only the test
+     * that runs alone (with several at once it would report to another test, or throw).
+     */
+    worker(
+      f: WorkerFixture,
+      name: string,
+      args: string[] = [],
+      env: Record<string, string> = {},
+      onFailed: TestContext["onTestFailed"] = onTestFailed,
+    ) {
       const w = f.spawnWorker(args, env);
-      onTestFailed(() => {
+      onFailed(() => {
         const shown = w.lines.filter((l) => l.message !== "part copied");
         process.stderr.write(
-          `--- worker ${name}:\n${shown.map((l) => JSON.stringify(l)).join("\n")}\n`,
+          `--- worker ${name} (${f.name}):\n${shown.map((l) => JSON.stringify(l)).join("\n")}\n`,
         );
-        if (w.text.stderr !== "") process.stderr.write(`--- ${name} stderr:\n${w.text.stderr}\n`);
+        if (w.text.stderr !== "")
+          process.stderr.write(`--- ${name} (${f.name}) stderr:\n${w.text.stderr}\n`);
       });
       return w;
     },
