@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { connect, createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LinkOptions, startLink } from "./link.js";
+import { pacingSliceBytes } from "./paced-pipe.js";
 
 // The emulator's own contract, measured on the wall clock with lower bounds (a link can only be
 // slower than asked on a loaded machine, never faster) and one generous upper bound where the
@@ -129,5 +130,13 @@ describe("startLink", () => {
     );
     // Assess
     expect(Math.max(...times.map((t) => t.ms))).toBeGreaterThanOrEqual(1000 * 0.95);
+  });
+});
+
+describe("pacingSliceBytes", () => {
+  it("releases one one-way delay's worth of bytes at once, between 16 KiB and 128 KiB", () => {
+    expect(pacingSliceBytes(1_000_000, 100)).toBe(100_000);
+    expect(pacingSliceBytes(1_000_000, 5)).toBe(16 * 1024);
+    expect(pacingSliceBytes(100_000_000, 150)).toBe(128 * 1024);
   });
 });

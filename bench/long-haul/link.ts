@@ -6,7 +6,7 @@
  * A new connection's first bytes wait for the TCP handshake (`handshakeRtts` round trips).
  */
 import { connect, createServer, type Server, type Socket } from "node:net";
-import { PacedPipe, type RateClock } from "./paced-pipe.js";
+import { PacedPipe, pacingSliceBytes, type RateClock } from "./paced-pipe.js";
 
 /** 1 MB/s = 1,000,000 bytes per second (the unit of the `--…-mbps` flags). */
 export const MB = 1_000_000;
@@ -65,7 +65,8 @@ export async function startLink(options: LinkOptions): Promise<Link> {
     for (const s of [client, upstream]) sockets.add(s);
     const notBefore = performance.now() + rttMs * (options.handshakeRtts ?? 1);
     const rate = (): RateClock => ({ bytesPerSec: perConnection, freeAt: 0 });
-    const common = { delayMs: rttMs / 2, windowBytes, notBefore };
+    const sliceBytes = pacingSliceBytes(perConnection, rttMs / 2);
+    const common = { delayMs: rttMs / 2, windowBytes, notBefore, sliceBytes };
     const pipes = [
       new PacedPipe(client, upstream, { ...common, rate: rate(), total: totals[0] }),
       new PacedPipe(upstream, client, { ...common, rate: rate(), total: totals[1] }),
