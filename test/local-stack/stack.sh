@@ -48,12 +48,13 @@ die() { echo "stack.sh: $*" >&2; exit 1; }
 
 usage() {
   cat >&2 <<EOF
-usage: bash test/local-stack/stack.sh install|up|down|status|restart-rgw|stop-rgw|env
+usage: bash test/local-stack/stack.sh install|up|down|status|started|restart-rgw|stop-rgw|env
   install      install the Debian packages (Ceph) if missing, start nothing
   up           install packages if missing, start Ceph RGW + fauxqs + dynalite, write .local/stack.env
                and .local/credentials.json (already running: only rewrites those files)
   down         stop everything this script started (harmless if nothing runs)
   status       print "running" and exit 0 if every piece runs and answers, else list what is down, exit 1
+  started      exit 0 if any piece this script starts is running (healthy or not), else exit 1
   stop-rgw     kill radosgw only (fault tests); cluster data is kept
   restart-rgw  start radosgw again if it is not running
   env          print the path of the env file
@@ -497,6 +498,12 @@ cmd_status() {
   return 1
 }
 
+cmd_started() {
+  local s
+  for s in $SERVICES; do pid_of "$s" >/dev/null && return 0; done
+  return 1
+}
+
 cmd_restart_rgw() {
   load_settings running
   local pid
@@ -546,6 +553,7 @@ case $1 in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
+  started) cmd_started ;;
   restart-rgw) cmd_restart_rgw ;;
   stop-rgw) cmd_stop_rgw ;;
   env) cmd_env ;;

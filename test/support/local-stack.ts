@@ -18,9 +18,24 @@ export const STACK_ENV_FILE = process.env.LOCAL_STACK_ENV ?? join(ROOT, ".local"
 export const LOCAL_INI = join(ROOT, "config", "local.ini");
 
 /** Runs `stack.sh <command>`; returns true when it exits 0. Output goes to stderr. */
-export function stack(command: "up" | "down" | "status" | "restart-rgw" | "stop-rgw"): boolean {
+export function stack(
+  command: "up" | "down" | "status" | "restart-rgw" | "stop-rgw" | "started",
+): boolean {
   try {
     execFileSync("bash", [STACK_SCRIPT, command], { stdio: ["ignore", 2, 2] });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether any process of the local stack runs, healthy or not: a stack someone started
+ * outside this test run (a developer's, a benchmark's), which the run must leave running.
+ */
+export function stackStarted(): boolean {
+  try {
+    execFileSync("bash", [STACK_SCRIPT, "started"], { stdio: "ignore" });
     return true;
   } catch {
     return false;
