@@ -17,12 +17,12 @@ export const STACK_SCRIPT = join(ROOT, "test", "local-stack", "stack.sh");
 export const STACK_ENV_FILE = process.env.LOCAL_STACK_ENV ?? join(ROOT, ".local", "stack.env");
 export const LOCAL_INI = join(ROOT, "config", "local.ini");
 
-/** Runs `stack.sh <command>`; returns true when it exits 0. Output goes to stderr. */
-export function stack(
-  command: "up" | "down" | "status" | "restart-rgw" | "stop-rgw" | "started",
-): boolean {
+type StackCommand = "up" | "down" | "status" | "restart-rgw" | "stop-rgw" | "started";
+
+/** Runs `stack.sh <command>`; returns true when it exits 0. Output goes to stderr, or nowhere. */
+export function stack(command: StackCommand, quiet = false): boolean {
   try {
-    execFileSync("bash", [STACK_SCRIPT, command], { stdio: ["ignore", 2, 2] });
+    execFileSync("bash", [STACK_SCRIPT, command], { stdio: quiet ? "ignore" : ["ignore", 2, 2] });
     return true;
   } catch {
     return false;
@@ -34,22 +34,12 @@ export function stack(
  * outside this test run (a developer's, a benchmark's), which the run must leave running.
  */
 export function stackStarted(): boolean {
-  try {
-    execFileSync("bash", [STACK_SCRIPT, "started"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
+  return stack("started", true);
 }
 
 /** Quietly asks whether the whole local stack runs and answers. */
 export function stackIsUp(): boolean {
-  try {
-    execFileSync("bash", [STACK_SCRIPT, "status"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
+  return stack("status", true);
 }
 
 /** The `KEY=value` lines of `.local/stack.env` (what production has as instance environment). */
