@@ -25,7 +25,9 @@ import {
 import { Md5Threads } from "./engine/hashing/md5-threads.js";
 import { ConnectionPool } from "./engine/transfer/connection-pool.js";
 import { BucketMapWatch } from "./service/bucket-map-watch.js";
+import type { SqsSend } from "./service/heartbeat.js";
 import { InstanceMetadata, watchSpotInterruption } from "./service/instance-metadata.js";
+import { leanSqs } from "./service/lean-send.js";
 import { MessageWeight } from "./service/message-weight.js";
 import { PollLoop } from "./service/poll-loop.js";
 import { checkQueueAndTable, type QueueInfo } from "./service/queue-check.js";
@@ -135,7 +137,7 @@ async function serve(
   config: Config,
   clients: AwsClients,
   run: { workerId: string; args: Args; imds: InstanceMetadata | undefined },
-  parts: Omit<Parameters<typeof pollLoop>[5], "settle">,
+  parts: Omit<Parameters<typeof pollLoop>[5], "settle" | "sqs">,
 ): Promise<number> {
   const { logger } = parts;
   const queue = await checkQueueAndTable({
@@ -145,8 +147,10 @@ async function serve(
     tableName: config.tableName,
     logger,
   });
-  const settle = new SqsBatcher({ sqs: clients.sqs, queueUrl: queue.queueUrl, logger });
-  const loop = pollLoop(config, clients, queue, run.workerId, run.args, { ...parts, settle });
+  // Receives, deletes and visibility changes go out many times a second: on the lean path.
+  const sqs = leanSqs(clients.sqs);
+  const settle = new SqsBatcher({ sqs, queueUrl: queue.queueUrl, logger });
+  const loop = pollLoop(config, clients, queue, run.workerId, run.args, { ...parts, settle, sqs });
   logger.info("worker started", {
     queueUrl: queue.queueUrl,
     visibilityTimeoutSec: queue.visibilityTimeoutSec,
@@ -171,6 +175,7 @@ function pollLoop(
     readonly transfer: RotatingTransfer;
     readonly connections: ConnectionPool;
     readonly settle: SqsBatcher;
+    readonly sqs: SqsSend;
     readonly refreshCredentials: () => Promise<boolean>;
     readonly metrics: ThroughputMetrics;
     readonly logger: Logger;
@@ -189,7 +194,7 @@ function pollLoop(
     refreshCredentials: parts.refreshCredentials,
   });
   return new PollLoop({
-    sqs: clients.sqs,
+    sqs: parts.sqs,
     queueUrl: queue.queueUrl,
     processor,
     logger: parts.logger,

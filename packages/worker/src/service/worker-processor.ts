@@ -1,13 +1,17 @@
 import type { AwsClients, Config } from "@s3-migration/common";
 import { LeanDynamoDb } from "./lean-dynamodb.js";
+import { leanDynamoDb } from "./lean-send.js";
 import { MessageProcessor, type ProcessorDeps } from "./message-processor.js";
 import type { QueueInfo } from "./queue-check.js";
 import { StatusStore } from "./status-store.js";
 
-/** The status store a worker (process or Lambda) writes with: batched `done`s, lean updates. */
+/**
+ * The status store a worker (process or Lambda) writes with: batched `done`s, and claims and
+ * batches on the lean path.
+ */
 export function workerStatusStore(config: Config, clients: AwsClients, workerId: string) {
   return new StatusStore(
-    clients.dynamodb,
+    leanDynamoDb(clients.dynamodb),
     config.tableName,
     workerId,
     config.getObjectWithVersionId,
