@@ -65,6 +65,7 @@ async function measure(
     workerCpuSeconds: p.workerCpuSeconds,
     timedCpuSeconds: p.timedCpuSeconds,
     cpuMsPerObject: p.cpuMsPerObject,
+    warmCpuMsPerObject: p.warmCpuMsPerObject,
     statusTableSeconds: p.status.seconds,
     jobsenderSeconds: p.jobsenderSeconds,
     firstCopySeconds: p.firstCopySeconds,
@@ -83,7 +84,7 @@ function describe(r: RunResult, objects: number): string {
     ...(r.timedCpuSeconds === undefined
       ? []
       : [
-          `worker CPU ${r.timedCpuSeconds.toFixed(2)} s in the run (${r.cpuMsPerObject?.toFixed(2)} ms/object), ${r.workerCpuSeconds?.toFixed(2)} s in all`,
+          `worker CPU ${r.timedCpuSeconds.toFixed(2)} s in the run (${r.cpuMsPerObject?.toFixed(2)} ms/object, ${r.warmCpuMsPerObject?.toFixed(2)} warm), ${r.workerCpuSeconds?.toFixed(2)} s in all`,
         ]),
     ...(r.processCpuSeconds === undefined
       ? []

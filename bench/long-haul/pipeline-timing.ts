@@ -22,6 +22,12 @@ export interface Copies {
   readonly firstCopySeconds: number;
   /** Worker CPU seconds (summed) over the same interval. */
   readonly cpuSeconds: number;
+  /**
+   * Worker CPU seconds from the copy that made a quarter of the expected objects to the last
+   * one, and the copies in between: the cost per object once the workers are warm (V8 has
+   * compiled the code paths, the sockets are open). Meaningful for a set of like objects.
+   */
+  readonly warm: { readonly cpuSeconds: number; readonly copied: number } | undefined;
 }
 
 /** The end of a run: when the last copy arrived, and the workers' CPU then. */
@@ -35,8 +41,9 @@ interface End {
  * and n lines are in, `reached` resolves with that line's arrival and the workers' CPU, read
  * there and then.
  */
-function trackCopies(workers: readonly Program[]) {
+function trackCopies(workers: readonly Program[], warmAfter: number) {
   const pids = workers.map((w) => w.pid);
+  let warm: { readonly count: number; readonly cpu: number } | undefined;
   let count = 0;
   let lastAt = Number.NaN;
   let firstAt = Number.NaN;
@@ -56,6 +63,7 @@ function trackCopies(workers: readonly Program[]) {
       count++;
       lastAt = l.at;
       if (count === 1) firstAt = l.at;
+      if (count === warmAfter) warm = { count, cpu: sumOver(pids, cpuSeconds) };
       check();
     });
   }
@@ -63,6 +71,7 @@ function trackCopies(workers: readonly Program[]) {
     reached,
     count: () => count,
     firstAt: () => firstAt,
+    warm: () => warm,
     expect: (n: number) => {
       target = n;
       check();
@@ -93,8 +102,9 @@ export async function timeCopies(
   ini: string,
   env: Record<string, string>,
   timeoutSec: number,
+  expectedObjects: number,
 ): Promise<Copies> {
-  const tracker = trackCopies(workers);
+  const tracker = trackCopies(workers, Math.max(1, Math.ceil(expectedObjects / 4)));
   const cpu0 = sumOver(
     workers.map((w) => w.pid),
     cpuSeconds,
@@ -118,6 +128,7 @@ export async function timeCopies(
         `errors: ${JSON.stringify(errors.slice(0, 3).map((l) => l.line))}; stderr: ${tail}`,
     );
   }
+  const warm = tracker.warm();
   return {
     seconds: (end.at - started) / 1000,
     startedAtMs,
@@ -126,8 +137,17 @@ export async function timeCopies(
     jobsenderSeconds,
     firstCopySeconds: (tracker.firstAt() - started) / 1000,
     // Both reads are in whole ticks: round off the float noise of the difference.
-    cpuSeconds: Math.round((end.cpu - cpu0) * CLOCK_TICKS_PER_SEC) / CLOCK_TICKS_PER_SEC,
+    cpuSeconds: ticks(end.cpu - cpu0),
+    warm:
+      warm === undefined || warm.count >= tracker.count()
+        ? undefined
+        : { cpuSeconds: ticks(end.cpu - warm.cpu), copied: tracker.count() - warm.count },
   };
+}
+
+/** Both reads of a difference are in whole ticks: round off the float noise. */
+function ticks(seconds: number): number {
+  return Math.round(seconds * CLOCK_TICKS_PER_SEC) / CLOCK_TICKS_PER_SEC;
 }
 
 /** Resolves with undefined at `deadline` (`performance.now()` ms); does not hold the process. */

@@ -51,6 +51,8 @@ export interface PipelineRun {
   readonly timedCpuSeconds: number;
   /** {@link timedCpuSeconds} per object copied, in ms. */
   readonly cpuMsPerObject: number;
+  /** Worker CPU per object from a quarter of the objects on (warm workers), ms; NaN if none. */
+  readonly warmCpuMsPerObject: number;
   /** Peak RSS (VmHWM) of each worker just before it was stopped, MiB. */
   readonly workerPeakRssMiB: readonly number[];
   /** The status table after the workers stopped. */
@@ -107,7 +109,7 @@ async function measure(
   env: Record<string, string>,
   table: string,
 ): Promise<PipelineRun> {
-  const copies = await timeCopies(workers, o.ini, env, o.timeoutSec);
+  const copies = await timeCopies(workers, o.ini, env, o.timeoutSec, o.expectedObjects);
   const pids = workers.map((w) => w.pid);
   const workerPeakRssMiB = pids.map((pid) => peakRssMiB(pid) ?? Number.NaN);
   const workerCpuSeconds = sumOver(pids, cpuSeconds);
@@ -133,6 +135,8 @@ async function measure(
     workerCpuSeconds,
     timedCpuSeconds: copies.cpuSeconds,
     cpuMsPerObject: (copies.cpuSeconds * 1000) / copies.copied,
+    warmCpuMsPerObject:
+      copies.warm === undefined ? Number.NaN : (copies.warm.cpuSeconds * 1000) / copies.warm.copied,
     workerPeakRssMiB,
     status,
     workerSettings: workers[0]?.lines.find((l) => l.line.message === "worker started")?.line ?? {},

@@ -23,8 +23,8 @@ describe("summarize", () => {
   it("takes medians of verified runs only, in the tools' order", () => {
     // Prepare
     const runs = [
-      run("ours", 2, { peakRssMiB: 100, cpuMsPerObject: 3 }),
-      run("ours", 4, { peakRssMiB: 120, cpuMsPerObject: 5 }),
+      run("ours", 2, { peakRssMiB: 100, cpuMsPerObject: 3, warmCpuMsPerObject: 2 }),
+      run("ours", 4, { peakRssMiB: 120, cpuMsPerObject: 5, warmCpuMsPerObject: 3 }),
       run("ours", 1, { verified: false, problems: ["status table: 3 items, expected 4"] }),
       run("rclone-tuned", 1, { peakRssMiB: 50 }),
     ];
@@ -37,6 +37,7 @@ describe("summarize", () => {
       medianSeconds: 3,
       medianPeakRssMiB: 110,
       medianCpuMsPerObject: 4,
+      medianWarmCpuMsPerObject: 2.5,
       timesPhysicalLimit: 6,
     });
     expect(rows[0]?.medianCpuMsPerObject).toBeNaN();
@@ -51,7 +52,7 @@ describe("markdown", () => {
     const line = markdown([small], rows).split("\n")[2];
     // Assess
     expect(line).toBe(
-      "| small (4 × 64 KiB) | ours | - (-; 0/1 verified) | - | - | - | - | - | 0.50 | - |",
+      "| small (4 × 64 KiB) | ours | - (-; 0/1 verified) | - | - | - | - | - | - | 0.50 | - |",
     );
   });
 
@@ -67,7 +68,7 @@ describe("markdown", () => {
     const table = markdown([noLink], rows);
     // Assess
     expect(table.split("\n")[2]).toBe(
-      "| small (4 × 64 KiB) | rclone-tuned | 2.0 (2.0; 1/1 verified) | 0.13 | 2.0 | - | 51 | - | - | - |",
+      "| small (4 × 64 KiB) | rclone-tuned | 2.0 (2.0; 1/1 verified) | 0.13 | 2.0 | - | 51 | - | - | - | - |",
     );
   });
 });

@@ -24,6 +24,8 @@ export interface RunResult {
   readonly processCpuSeconds?: number;
   /** CPU ms per object: ours {@link timedCpuSeconds}, rclone {@link processCpuSeconds}. */
   readonly cpuMsPerObject?: number;
+  /** Ours only: worker CPU ms per object from a quarter of the objects on (warm workers). */
+  readonly warmCpuMsPerObject?: number;
   /** Ours only: jobsender start → its exit, and → the first object copied. */
   readonly jobsenderSeconds?: number;
   readonly firstCopySeconds?: number;
@@ -84,6 +86,7 @@ export function summarize(
           medianConnections: medianOf(ok.map((r) => r.connections)),
           medianPeakRssMiB: medianOf(ok.map((r) => r.peakRssMiB)),
           medianCpuMsPerObject: medianOf(ok.map((r) => r.cpuMsPerObject)),
+          medianWarmCpuMsPerObject: medianOf(ok.map((r) => r.warmCpuMsPerObject)),
           medianStatusTableSeconds: medianOf(ok.map((r) => r.statusTableSeconds)),
           timesPhysicalLimit: seconds / limit,
           physicalLimitSeconds: limit,
@@ -104,8 +107,8 @@ export function markdown(
   rows: ReturnType<typeof summarize>,
 ): string {
   const head =
-    "| Dataset | Tool | Median s (runs) | MiB/s | Objects/s | Connections | Peak RSS MiB | CPU ms/object | Physical limit s | × limit |\n" +
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+    "| Dataset | Tool | Median s (runs) | MiB/s | Objects/s | Connections | Peak RSS MiB | CPU ms/object | Warm CPU ms/object | Physical limit s | × limit |\n" +
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
   const body = rows
     .map((r) => {
       const d = datasets.find((x) => x.name === r.dataset);
@@ -119,6 +122,7 @@ export function markdown(
         fixed(r.medianConnections, 0),
         fixed(r.medianPeakRssMiB, 0),
         fixed(r.medianCpuMsPerObject, 2),
+        fixed(r.medianWarmCpuMsPerObject, 2),
         fixed(r.physicalLimitSeconds, 2),
         fixed(r.timesPhysicalLimit, 1),
       ];
