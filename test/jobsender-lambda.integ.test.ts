@@ -1,7 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { type CopyJob, destroyClients, parseJobMessage } from "@s3-migration/common";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
@@ -13,6 +12,7 @@ import { get, put } from "./support/engine.js";
 import { accessKeyCredentials, type HttpProxy, startProxy } from "./support/http-proxy.js";
 import { LISTING_COUNT, provisionListingSet } from "./support/listing-set.js";
 import { LOCAL_INI } from "./support/local-stack.js";
+import { drainQueue } from "./support/queue-drain.js";
 import { overridesEnv, type WorkerFixture, workerFixture } from "./support/worker-fixture.js";
 
 /**
@@ -85,34 +85,19 @@ describe("the Lambda jobsender on the local stack", () => {
    */
   async function takeJobs(copy: (job: CopyJob) => Promise<void> = async () => {}) {
     const keys: string[] = [];
-    for (;;) {
-      const out = await f.clients.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: f.queueUrl,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: 1,
-        }),
-      );
-      if ((out.Messages ?? []).length === 0) return keys;
-      for (const m of out.Messages ?? []) {
-        const parsed = parseJobMessage(m.Body ?? "", {
-          desBucketDefault: "",
-          desPrefixDefault: "",
-        });
-        expect(parsed.kind).toBe("jobs");
-        const jobs = parsed.kind === "jobs" ? parsed.jobs : [];
-        expect(jobs).toHaveLength(1);
-        for (const job of jobs) {
-          expect(job).toMatchObject({ srcBucket: f.srcBucket, dstBucket: f.dstBucket });
-          expect(job.dstKey).toBe(`copy/${job.srcKey.slice("data/".length)}`);
-          await copy(job);
-          keys.push(job.srcKey);
-        }
-        await f.clients.sqs.send(
-          new DeleteMessageCommand({ QueueUrl: f.queueUrl, ReceiptHandle: m.ReceiptHandle }),
-        );
+    await drainQueue(f.clients.sqs, f.queueUrl, async (m) => {
+      const parsed = parseJobMessage(m.Body ?? "", { desBucketDefault: "", desPrefixDefault: "" });
+      expect(parsed.kind).toBe("jobs");
+      const jobs = parsed.kind === "jobs" ? parsed.jobs : [];
+      expect(jobs).toHaveLength(1);
+      for (const job of jobs) {
+        expect(job).toMatchObject({ srcBucket: f.srcBucket, dstBucket: f.dstBucket });
+        expect(job.dstKey).toBe(`copy/${job.srcKey.slice("data/".length)}`);
+        await copy(job);
+        keys.push(job.srcKey);
       }
-    }
+    });
+    return keys;
   }
 
   /** What a worker does with a job, as far as the next diff can tell. */

@@ -1,10 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { destroyClients, parseJobMessage } from "@s3-migration/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { provisionListingSet } from "./support/listing-set.js";
+import { drainQueue } from "./support/queue-drain.js";
 import { type WorkerFixture, workerFixture } from "./support/worker-fixture.js";
 
 describe("jobsender on the local stack", () => {
@@ -42,28 +42,13 @@ describe("jobsender on the local stack", () => {
     destroyClients(f.clients);
   });
 
-  async function drainQueue(): Promise<string[]> {
-    const keys: string[] = [];
-    for (;;) {
-      const out = await f.clients.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: f.queueUrl,
-          MaxNumberOfMessages: 10,
-          WaitTimeSeconds: 1,
-        }),
-      );
-      if ((out.Messages ?? []).length === 0) return keys;
-      for (const m of out.Messages ?? []) {
-        const parsed = parseJobMessage(m.Body ?? "", {
-          desBucketDefault: "",
-          desPrefixDefault: "",
-        });
-        if (parsed.kind === "jobs") keys.push(...parsed.jobs.map((j) => j.srcKey));
-        await f.clients.sqs.send(
-          new DeleteMessageCommand({ QueueUrl: f.queueUrl, ReceiptHandle: m.ReceiptHandle }),
-        );
-      }
-    }
+  /** The source keys of every job in the queue, which is left empty. */
+  async function takeKeys(): Promise<string[]> {
+    const bodies = await drainQueue(f.clients.sqs, f.queueUrl);
+    return bodies.flatMap((body) => {
+      const parsed = parseJobMessage(body, { desBucketDefault: "", desPrefixDefault: "" });
+      return parsed.kind === "jobs" ? parsed.jobs.map((j) => j.srcKey) : [];
+    });
   }
 
   it("prints exactly the expected jobs with --dry-run and sends nothing", async () => {
@@ -93,7 +78,7 @@ describe("jobsender on the local stack", () => {
     const forced = f.spawnJobsender(["--force"], env);
     expect(await forced.exited).toBe(0);
     // Assess: each run sent every expected job once.
-    const keys = await drainQueue();
+    const keys = await takeKeys();
     expect(keys).toHaveLength(expected.size * 2);
     expect(new Set(keys)).toEqual(expected);
   });

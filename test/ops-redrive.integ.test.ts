@@ -3,18 +3,13 @@ import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  DeleteMessageCommand,
-  DeleteQueueCommand,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  type SQSClient,
-} from "@aws-sdk/client-sqs";
+import { DeleteQueueCommand, SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { type AwsClients, destroyClients } from "@s3-migration/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redriveDlq } from "../packages/jobsender/src/ops/dlq-redrive.js";
 import { localClients, ROOT, readStackEnv } from "./support/local-stack.js";
 import { ensureQueues } from "./support/provision.js";
+import { drainQueue } from "./support/queue-drain.js";
 import { runOp } from "./support/run-op.js";
 import { overridesEnv } from "./support/worker-fixture.js";
 
@@ -60,22 +55,7 @@ describe("redrive on the local stack", () => {
     }
   }
 
-  /** Receives and deletes everything in a queue; returns the bodies (duplicates kept). */
-  async function drain(url: string): Promise<string[]> {
-    const bodies: string[] = [];
-    for (;;) {
-      const out = await clients.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-      );
-      if ((out.Messages ?? []).length === 0) return bodies;
-      for (const m of out.Messages ?? []) {
-        bodies.push(m.Body ?? "");
-        await clients.sqs.send(
-          new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }),
-        );
-      }
-    }
-  }
+  const drain = (url: string) => drainQueue(clients.sqs, url);
 
   it("lists the DLQ with --dry-run and moves nothing, then moves every message", async () => {
     // Prepare

@@ -1,8 +1,8 @@
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
-import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import type { CopyJob } from "@s3-migration/common";
 import { afterAll, describe, type ExpectStatic, it, type TestContext } from "vitest";
 import type { ProxiedRequest } from "./support/http-proxy.js";
+import { drainQueue } from "./support/queue-drain.js";
 import { runOp } from "./support/run-op.js";
 import {
   bucketMapEnv,
@@ -80,23 +80,6 @@ async function failOneSlice(
   const split = logged(worker, "object split");
   expect(split).toEqual([expect.objectContaining({ slices: SLICES, slicesSent: SLICES })]);
   return { f, job, body, worker, sent, faults, uploadId: String(split[0]?.uploadId) };
-}
-
-/** Receives and deletes every message of a queue; returns their bodies. */
-async function drain(f: WorkerFixture, url: string): Promise<string[]> {
-  const bodies: string[] = [];
-  for (;;) {
-    const out = await f.clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-    );
-    if ((out.Messages ?? []).length === 0) return bodies;
-    for (const m of out.Messages ?? []) {
-      bodies.push(m.Body ?? "");
-      await f.clients.sqs.send(
-        new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }),
-      );
-    }
-  }
 }
 
 /** The DLQ holds exactly the failed slice's message, of the split's upload. */
@@ -227,7 +210,7 @@ describe.concurrent("a giant object's slice that keeps failing", () => {
     const run = await failOneSlice(ctx, "split-resend", INTERNAL_ERROR);
     const { f } = run;
     await expectSliceInDlq(expect, run);
-    expect(await drain(f, f.dlqUrl)).toHaveLength(1);
+    expect(await drainQueue(f.clients.sqs, f.dlqUrl)).toHaveLength(1);
     const held = await uploadedParts(f, run.uploadId);
     const missing = ALL_PARTS.filter((p) => !held.includes(p));
     // Act: the fault is gone; the jobsender runs on the fixture's buckets, then a worker.

@@ -4,7 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import {
   type DatasetSizes,
   ISSUE_SIZES,
@@ -79,10 +79,14 @@ const OPTIONS = {
   keep: { type: "boolean", default: false },
 } as const;
 
-function num(flag: string, value: string | undefined, min: number): number {
+/** A flag's value as a number ≥ `min` (and whole, if asked); a {@link UsageError} otherwise. */
+export function num(flag: string, value: string | undefined, min: number, integer = false): number {
   const n = Number(value);
   if (value === undefined || value === "" || !Number.isFinite(n) || n < min) {
     throw new UsageError(`--${flag}: got ${value}; expected a number ≥ ${min}`);
+  }
+  if (integer && !Number.isInteger(n)) {
+    throw new UsageError(`--${flag}: got ${value}; expected a whole number`);
   }
   return n;
 }
@@ -136,9 +140,13 @@ function datasetSizes(a: Record<string, string | boolean | string[] | undefined>
   };
 }
 
-function readArgs(argv: readonly string[]) {
+/** `argv` parsed by `options`; node's own parse errors become a {@link UsageError}. */
+export function readArgs<const O extends NonNullable<ParseArgsConfig["options"]>>(
+  argv: readonly string[],
+  options: O,
+) {
   try {
-    return parseArgs({ args: [...argv], options: OPTIONS }).values;
+    return parseArgs({ args: [...argv], options }).values;
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
   }
@@ -146,7 +154,7 @@ function readArgs(argv: readonly string[]) {
 
 /** Parses and checks `argv` (without node and the script). */
 export function parseOptions(argv: readonly string[]): BenchOptions {
-  const a = readArgs(argv);
+  const a = readArgs(argv, OPTIONS);
   const datasets = a.datasets.split(",").map((d) => {
     if (!DATASETS.includes(d as LongHaulDatasetName)) {
       throw new UsageError(`--datasets: unknown dataset ${d}; expected ${DATASETS.join(", ")}`);

@@ -2,8 +2,7 @@
  * run-giant.ts's command line, checked: every problem is a {@link UsageError} (the script exits
  * 2 with its message). The link flags mean what they mean for run-long-haul.ts.
  */
-import { parseArgs } from "node:util";
-import { UsageError } from "./cli-options.js";
+import { num, readArgs, UsageError } from "./cli-options.js";
 import { MB } from "./link.js";
 import type { LinkShape } from "./physical-limit.js";
 
@@ -56,28 +55,9 @@ const OPTIONS = {
   keep: { type: "boolean", default: false },
 } as const;
 
-function num(flag: string, value: string | undefined, min: number, integer = false): number {
-  const n = Number(value);
-  if (value === undefined || value === "" || !Number.isFinite(n) || n < min) {
-    throw new UsageError(`--${flag}: got ${value}; expected a number ≥ ${min}`);
-  }
-  if (integer && !Number.isInteger(n)) {
-    throw new UsageError(`--${flag}: got ${value}; expected a whole number`);
-  }
-  return n;
-}
-
-function readArgs(argv: readonly string[]) {
-  try {
-    return parseArgs({ args: [...argv], options: OPTIONS }).values;
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err), { cause: err });
-  }
-}
-
 /** Parses and checks `argv` (without node and the script). */
 export function parseGiantOptions(argv: readonly string[]): GiantOptions {
-  const a = readArgs(argv);
+  const a = readArgs(argv, OPTIONS);
   const workers = a.workers.split(",").map((w) => num("workers", w, 1, true));
   if (new Set(workers).size !== workers.length) {
     throw new UsageError(`--workers: ${a.workers} names a count twice`);

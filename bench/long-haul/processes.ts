@@ -4,9 +4,10 @@
  * plain commands (rclone).
  */
 import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { bundleApps } from "../../infra/lib/bundle-apps.js";
-import { ROOT } from "../../test/support/local-stack.js";
+import { ROOT, stackIsUp } from "../../test/support/local-stack.js";
 
 export const BENCH_DIR = join(ROOT, ".local", "bench", "long-haul");
 const DIST = join(BENCH_DIR, "dist");
@@ -14,6 +15,25 @@ const DIST = join(BENCH_DIR, "dist");
 /** Bundles worker.mjs and jobsender.mjs into `.local/bench/long-haul/dist`. */
 export function bundlePrograms(): void {
   bundleApps(ROOT, DIST);
+}
+
+/** A progress line on stderr (stdout carries the results table). */
+export const say = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+/**
+ * What every benchmark script does first: exit 2 with a line naming `script` when the local
+ * stack is not running, then bundle the programs as the fleet runs them.
+ */
+export function prepareBench(script: string): void {
+  if (!stackIsUp()) {
+    say(`${script}: the local stack is not running (pnpm local:up)`);
+    process.exit(2);
+  }
+  mkdirSync(BENCH_DIR, { recursive: true });
+  say("bundling worker.mjs and jobsender.mjs (infra's bundleApps)...");
+  bundlePrograms();
 }
 
 /** One JSON log line and when it arrived (`performance.now()`, ms). */

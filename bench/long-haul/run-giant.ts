@@ -11,11 +11,11 @@
  *     [--no-link | --rtt-ms 200 --per-connection-mbps 1 [--total-mbps N]] [--timeout-sec 900]
  *     [--max-load 1.5] [--keep]
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { destroyClients } from "../../packages/common/src/index.js";
 import { deleteBucket } from "../../test/support/cleanup.js";
-import { ROOT, stackIsUp } from "../../test/support/local-stack.js";
+import { ROOT } from "../../test/support/local-stack.js";
 import { type Dataset, generate } from "../copy/datasets.js";
 import { ensureBucket, localClients } from "../copy/s3.js";
 import { UsageError } from "./cli-options.js";
@@ -24,9 +24,7 @@ import { type GiantOptions, parseGiantOptions } from "./giant-options.js";
 import { type GiantContext, giantLogRoot, giantRun, waitForCalm } from "./giant-run.js";
 import { type GiantRun, type GiantShape, giantMarkdown, summarizeGiant } from "./giant-summary.js";
 import { openLink } from "./open-link.js";
-import { BENCH_DIR, bundlePrograms } from "./processes.js";
-
-const say = (line: string) => process.stderr.write(`${line}\n`);
+import { prepareBench, say } from "./processes.js";
 
 function options(): GiantOptions {
   try {
@@ -74,13 +72,7 @@ function report(o: GiantOptions, shape: GiantShape, ini: string, results: GiantR
 
 async function main(): Promise<void> {
   const o = options();
-  if (!stackIsUp()) {
-    say("run-giant: the local stack is not running (pnpm local:up)");
-    process.exit(2);
-  }
-  mkdirSync(BENCH_DIR, { recursive: true });
-  say("bundling worker.mjs and jobsender.mjs (infra's bundleApps)...");
-  bundlePrograms();
+  prepareBench("run-giant");
   const ini = writeGiantIni(o.limits);
   const { clients } = await localClients();
   const dataset = giantDataset(o);

@@ -12,11 +12,11 @@
  *     [--issue-sizes] [--large-mib 20] [--medium-count 2] [--medium-mib 12]
  *     [--mixed-small-count 50] [--small-count 200] [--small-kib 64] [--timeout-sec 900] [--keep]
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { destroyClients } from "../../packages/common/src/index.js";
 import { deleteBucket } from "../../test/support/cleanup.js";
-import { ROOT, stackIsUp } from "../../test/support/local-stack.js";
+import { ROOT } from "../../test/support/local-stack.js";
 import { generate, totalBytes } from "../copy/datasets.js";
 import { ensureBucket, localClients } from "../copy/s3.js";
 import { type BenchOptions, parseOptions, UsageError } from "./cli-options.js";
@@ -25,11 +25,9 @@ import { oneRun, type RunContext } from "./one-run.js";
 import { openLink } from "./open-link.js";
 import { writeOursIni } from "./ours-ini.js";
 import { physicalLimitSeconds } from "./physical-limit.js";
-import { BENCH_DIR, bundlePrograms } from "./processes.js";
+import { prepareBench, say } from "./processes.js";
 import { writeRcloneConfig } from "./rclone.js";
 import { markdown, type ReportedDataset, type RunResult, summarize } from "./report.js";
-
-const say = (line: string) => process.stderr.write(`${line}\n`);
 
 function options(): BenchOptions {
   try {
@@ -97,13 +95,7 @@ function report(o: BenchOptions, reported: ReportedDataset[], results: RunResult
 
 async function main(): Promise<void> {
   const o = options();
-  if (!stackIsUp()) {
-    say("run-long-haul: the local stack is not running (pnpm local:up)");
-    process.exit(2);
-  }
-  mkdirSync(BENCH_DIR, { recursive: true });
-  say("bundling worker.mjs and jobsender.mjs (infra's bundleApps)...");
-  bundlePrograms();
+  prepareBench("run-long-haul");
   const inis = new Map(
     o.tools.flatMap((t) => (t.kind === "ours" ? [[t.name, writeOursIni(t.label, t.source)]] : [])),
   );

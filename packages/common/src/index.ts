@@ -5,6 +5,7 @@ export {
   createSsmClient,
   destroyClients,
   s3SocketCount,
+  ssmClientIfNeeded,
 } from "./aws/clients.js";
 export { MessageSender, type MessageSenderOptions } from "./aws/message-sender.js";
 export { type QueueCounts, queueCounts, type SqsSend } from "./aws/queue-counts.js";

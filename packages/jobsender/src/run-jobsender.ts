@@ -15,7 +15,6 @@ import {
   type Config,
   ConfigError,
   createClients,
-  createSsmClient,
   destroyClients,
   FatalError,
   type Logger,
@@ -23,6 +22,7 @@ import {
   loadCredentials,
   MessageSender,
   queueCounts,
+  ssmClientIfNeeded,
 } from "@s3-migration/common";
 import { checkRoleSideRegions } from "./bucket-regions.js";
 import { createDiffStats } from "./diff-listings.js";
@@ -94,10 +94,7 @@ async function run(
   io: RunIo,
   state: RunState,
 ): Promise<ExitCode> {
-  const needsSsm = [config.bucketMapParameter, config.credentialsParameter].some(
-    (p) => p.kind === "ssm",
-  );
-  const ssm = needsSsm ? createSsmClient(config) : undefined;
+  const ssm = ssmClientIfNeeded(config);
   // Everything that can be wrong with the input is checked before anything is listed or sent.
   const mappings = await loadBucketMap(config.bucketMapParameter, ssm);
   state.mappingsTotal = mappings.length;

@@ -15,12 +15,13 @@ import {
   ConfigError,
   createClients,
   createLogger,
-  createSsmClient,
+  type createSsmClient,
   destroyClients,
   type Logger,
   loadConfig,
   loadCredentials,
   type SideCredentials,
+  ssmClientIfNeeded,
 } from "@s3-migration/common";
 import { Md5Threads } from "./engine/hashing/md5-threads.js";
 import { ConnectionPool } from "./engine/transfer/connection-pool.js";
@@ -100,10 +101,7 @@ async function main(): Promise<number> {
   const workerId =
     args.workerId ?? (await imds?.get("instance-id")) ?? `${hostname()}-${process.pid}`;
   const logger = processLogger.child({ workerId });
-  const usesSsm = [config.bucketMapParameter, config.credentialsParameter].some(
-    (p) => p.kind === "ssm",
-  );
-  const ssm = usesSsm ? createSsmClient(config) : undefined;
+  const ssm = ssmClientIfNeeded(config);
   const credentials = await readCredentials(config, ssm, logger);
   if (typeof credentials === "number") return credentials;
   const clients = createClients(config, credentials);

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { Config } from "../config/config-types.js";
 import { parseConfig } from "../config/parse-config.js";
 import type { SideCredentials } from "../parameters/parameter-documents.js";
-import { createClients, destroyClients, s3SocketCount } from "./clients.js";
+import { createClients, destroyClients, s3SocketCount, ssmClientIfNeeded } from "./clients.js";
 import { SOCKET_IDLE_TIMEOUT_MS } from "./http-handler.js";
 
 const ROLE_KEY = "AKIAROLE000000000001";
@@ -240,5 +240,24 @@ describe("createClients", () => {
 
   it("sizes the socket pool to every part of every object in flight", () => {
     expect(s3SocketCount({ maxConnections: 256 })).toBeGreaterThan(256);
+  });
+});
+
+describe("ssmClientIfNeeded", () => {
+  it("builds an SSM client only when a parameter is read from Parameter Store", () => {
+    const local = {
+      ssm_parameter_bucket: "file:/m.json",
+      ssm_parameter_credentials: "file:/c.json",
+    };
+    expect(ssmClientIfNeeded(config(local))).toBeUndefined();
+    expect(
+      ssmClientIfNeeded(config({ ...local, ssm_parameter_credentials: "env:S3MIG_KEY" })),
+    ).toBeUndefined();
+    const mapInSsm = ssmClientIfNeeded(config({ ...local, ssm_parameter_bucket: "bucket_map" }));
+    const keyInSsm = ssmClientIfNeeded(config({ ...local, ssm_parameter_credentials: "creds" }));
+    expect(mapInSsm).toBeDefined();
+    expect(keyInSsm).toBeDefined();
+    mapInSsm?.destroy();
+    keyInSsm?.destroy();
   });
 });

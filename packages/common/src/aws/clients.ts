@@ -127,6 +127,18 @@ export function createSsmClient(config: Config): SSMClient {
 }
 
 /**
+ * The SSM client, when the bucket map or the credentials are read from Parameter Store;
+ * `undefined` when both are `file:` or `env:` references (local runs, Lambda with a key in its
+ * environment), so no client is built for a service that is never called.
+ */
+export function ssmClientIfNeeded(config: Config): SSMClient | undefined {
+  const needed = [config.bucketMapParameter, config.credentialsParameter].some(
+    (p) => p.kind === "ssm",
+  );
+  return needed ? createSsmClient(config) : undefined;
+}
+
+/**
  * Builds every client from the validated config and the access-key side's credentials.
  * `JobType=PUT`: the instance role reads the source and the stored key writes the destination;
  * `GET`: the reverse. SQS and DynamoDB live with the fleet, on the instance-role side.

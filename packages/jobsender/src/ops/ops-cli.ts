@@ -5,12 +5,12 @@ import {
   ConfigError,
   createClients,
   createLogger,
-  createSsmClient,
   destroyClients,
   type Logger,
   loadBucketMap,
   loadConfig,
   loadCredentials,
+  ssmClientIfNeeded,
 } from "@s3-migration/common";
 
 /** Exit codes shared by the operator commands (see the package README, "Operator commands"). */
@@ -85,10 +85,7 @@ export async function runOpsCommand(
   const logger = createLogger({ service: command, level: config.logLevel, stream: process.stderr });
   let clients: AwsClients | undefined;
   try {
-    const needsSsm = [config.bucketMapParameter, config.credentialsParameter].some(
-      (p) => p.kind === "ssm",
-    );
-    const ssm = needsSsm ? createSsmClient(config) : undefined;
+    const ssm = ssmClientIfNeeded(config);
     const mappings = await loadBucketMap(config.bucketMapParameter, ssm);
     clients = createClients(config, await loadCredentials(config.credentialsParameter, ssm));
     process.exitCode = await body({

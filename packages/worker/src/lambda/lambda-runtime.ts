@@ -4,10 +4,10 @@ import {
   type Config,
   createClients,
   createLogger,
-  createSsmClient,
   type Logger,
   loadConfig,
   loadCredentials,
+  ssmClientIfNeeded,
 } from "@s3-migration/common";
 import { Md5Threads } from "../engine/hashing/md5-threads.js";
 import { ConnectionPool } from "../engine/transfer/connection-pool.js";
@@ -69,10 +69,7 @@ export async function startRuntime(
   const workerId = `lambda/${env.AWS_LAMBDA_LOG_STREAM_NAME ?? process.pid}`;
   const logger = createLogger({ service: "worker", level: config.logLevel }).child({ workerId });
   for (const w of warnings) logger.warn(w);
-  const usesSsm = [config.bucketMapParameter, config.credentialsParameter].some(
-    (p) => p.kind === "ssm",
-  );
-  const ssm = usesSsm ? createSsmClient(config) : undefined;
+  const ssm = ssmClientIfNeeded(config);
   const credentials = await loadCredentials(config.credentialsParameter, ssm, undefined, env);
   const clients = createClients(config, credentials);
   const connections = new ConnectionPool(config.maxConnections);
